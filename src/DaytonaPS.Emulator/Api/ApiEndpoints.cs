@@ -1,0 +1,7 @@
+namespace DaytonaPS.Emulator.Api;
+
+/// <summary>Daytona's main REST API under /api.</summary>
+public static class ApiEndpoints
+{
+    public static void Map(WebApplication app) { }
+}

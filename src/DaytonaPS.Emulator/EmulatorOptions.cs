@@ -1,0 +1,110 @@
+using System.Globalization;
+
+namespace DaytonaPS.Emulator;
+
+/// <summary>Command-line (and in-process) settings of the emulator.</summary>
+public sealed class EmulatorOptions
+{
+    public const string Usage = """
+        usage: DaytonaPS.Emulator [options]
+          --urls URL               listen address (default http://127.0.0.1:0; loopback only unless --allow-remote)
+          --allow-remote           allow a non-loopback listen address
+          --api-key KEY            accepted API key (repeatable; default: a key printed on start-up... none: set one)
+          --jwt TOKEN --organization-id ORG
+                                   accept a JWT; requests must send X-Daytona-Organization-ID: ORG
+          --latency-ms N           added latency per request
+          --fault-rate P           probability 0..1 of injecting a fault per /api or toolbox request
+          --fault-kinds LIST       comma list of 500,503,429,reset,slow (default all)
+          --seed N                 seed for reproducible faults
+          --transition-ms N        how long transitional states last (default 300)
+          --rate-limit NAME=N      requests per minute for throttler NAME (sandbox-create, sandbox-lifecycle, authenticated)
+          --data-dir DIR           where sandboxes live (default a temp dir removed on exit)
+          --no-sandboxing          never use bubblewrap, even where it exists
+        """;
+
+    public string Urls { get; set; } = "http://127.0.0.1:0";
+    public bool AllowRemote { get; set; }
+    public List<string> ApiKeys { get; } = new();
+    public string? Jwt { get; set; }
+    public string? OrganizationId { get; set; }
+    public int LatencyMs { get; set; }
+    public double FaultRate { get; set; }
+    public HashSet<string> FaultKinds { get; } = new(StringComparer.OrdinalIgnoreCase);
+    public int? Seed { get; set; }
+    public int TransitionMs { get; set; } = 300;
+    public Dictionary<string, int> RateLimits { get; } = new(StringComparer.OrdinalIgnoreCase);
+    public string? DataDir { get; set; }
+    public bool NoSandboxing { get; set; }
+    public bool ShowHelp { get; set; }
+
+    public static readonly string[] AllFaultKinds = ["500", "503", "429", "reset", "slow"];
+    public static readonly string[] Throttlers = ["sandbox-create", "sandbox-lifecycle", "authenticated"];
+
+    /// <summary>The organization every API key belongs to.</summary>
+    public string EffectiveOrganizationId => OrganizationId ?? "00000000-0000-4000-8000-000000000001";
+
+    public static EmulatorOptions Parse(IReadOnlyList<string> args)
+    {
+        var o = new EmulatorOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            string Value()
+            {
+                if (i + 1 >= args.Count) throw new ArgumentException($"{name} needs a value.");
+                return args[++i];
+            }
+            int IntValue()
+            {
+                var v = Value();
+                if (!int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < 0)
+                    throw new ArgumentException($"{name} needs a non-negative integer, not '{v}'.");
+                return n;
+            }
+            switch (name)
+            {
+                case "--urls": o.Urls = Value(); break;
+                case "--allow-remote": o.AllowRemote = true; break;
+                case "--api-key": o.ApiKeys.Add(Value()); break;
+                case "--jwt": o.Jwt = Value(); break;
+                case "--organization-id": o.OrganizationId = Value(); break;
+                case "--latency-ms": o.LatencyMs = IntValue(); break;
+                case "--fault-rate":
+                    var rate = Value();
+                    if (!double.TryParse(rate, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) || p < 0 || p > 1)
+                        throw new ArgumentException($"--fault-rate needs a number from 0 to 1, not '{rate}'.");
+                    o.FaultRate = p;
+                    break;
+                case "--fault-kinds":
+                    foreach (var kind in Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    {
+                        if (kind.Equals("all", StringComparison.OrdinalIgnoreCase)) { o.FaultKinds.UnionWith(AllFaultKinds); continue; }
+                        if (!AllFaultKinds.Contains(kind, StringComparer.OrdinalIgnoreCase))
+                            throw new ArgumentException($"unknown fault kind '{kind}'; use {string.Join(", ", AllFaultKinds)}.");
+                        o.FaultKinds.Add(kind);
+                    }
+                    break;
+                case "--seed": o.Seed = IntValue(); break;
+                case "--transition-ms": o.TransitionMs = IntValue(); break;
+                case "--rate-limit":
+                    var spec = Value();
+                    var eq = spec.IndexOf('=');
+                    if (eq <= 0 || !int.TryParse(spec[(eq + 1)..], NumberStyles.Integer, CultureInfo.InvariantCulture, out var limit) || limit < 0)
+                        throw new ArgumentException($"--rate-limit needs NAME=N, not '{spec}'.");
+                    var throttler = spec[..eq];
+                    if (!Throttlers.Contains(throttler, StringComparer.OrdinalIgnoreCase))
+                        throw new ArgumentException($"unknown throttler '{throttler}'; use {string.Join(", ", Throttlers)}.");
+                    o.RateLimits[throttler] = limit;
+                    break;
+                case "--data-dir": o.DataDir = Value(); break;
+                case "--no-sandboxing": o.NoSandboxing = true; break;
+                case "-h": case "--help": o.ShowHelp = true; break;
+                default: throw new ArgumentException($"unknown option '{name}'.");
+            }
+        }
+        if (o.Jwt is not null && o.OrganizationId is null)
+            throw new ArgumentException("--jwt needs --organization-id.");
+        if (o.FaultKinds.Count == 0) o.FaultKinds.UnionWith(AllFaultKinds);
+        return o;
+    }
+}
