@@ -1,0 +1,26 @@
+@{
+    RootModule           = 'DaytonaPS.dll'
+    # Stamped from Directory.Build.props by build.ps1; this value is a placeholder in the source tree.
+    ModuleVersion        = '0.0.0'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    GUID                 = '5b7c2f0e-3d41-4a8e-9f6c-2d8a1e4b7c90'
+    Author               = 'DaytonaPS contributors'
+    CompanyName          = 'DaytonaPS'
+    Copyright            = '(c) 2026 DaytonaPS contributors. MIT License.'
+    Description          = 'PowerShell cmdlets for Daytona sandboxes (daytona.io): create, find, run commands in, shell into and remove sandboxes, with a local Daytona emulator for offline testing.'
+    PowerShellVersion    = '5.1'
+    DotNetFrameworkVersion = '4.7.2'
+    FormatsToProcess     = @('DaytonaPS.Format.ps1xml')
+    CmdletsToExport      = @()
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS', 'Daytona', 'Sandbox')
+            ProjectUri   = 'https://github.com/daytonaps/DaytonaPS'
+            LicenseUri   = 'https://github.com/daytonaps/DaytonaPS/blob/main/LICENSE'
+            ReleaseNotes = 'See CHANGELOG.md.'
+        }
+    }
+}

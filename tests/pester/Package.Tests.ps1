@@ -1,0 +1,47 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.7.1' }
+# The Package task's nupkg installs with Install-PSResource from a local file repository and imports.
+
+BeforeAll {
+    $RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    $ModulePath = if ($env:DAYTONA_MODULE_PATH) { $env:DAYTONA_MODULE_PATH } else { Join-Path $RepoRoot 'out/DaytonaPS' }
+    $Manifest = Import-PowerShellDataFile (Join-Path $ModulePath 'DaytonaPS.psd1')
+}
+
+Describe 'The module package' {
+    It 'installs from a local repository into a private home and imports from there' {
+        $repo = Join-Path $TestDrive 'repo'
+        $home_ = Join-Path $TestDrive 'home'
+        New-Item -ItemType Directory -Path $repo, $home_ | Out-Null
+        # The same script the Package task runs.
+        $nupkg = & (Join-Path $RepoRoot 'tools/New-ModulePackage.ps1') -ModulePath $ModulePath -OutputPath $repo
+        $nupkg.Name | Should -Be "DaytonaPS.$($Manifest.ModuleVersion).nupkg"
+
+        # A child pwsh whose HOME is a temp folder, so the repository registration and the
+        # CurrentUser install land there and nothing touches the real profile.
+        $script = @"
+`$ErrorActionPreference = 'Stop'
+Register-PSResourceRepository -Name DaytonaLocal -Uri '$repo' -Trusted
+Install-PSResource -Name DaytonaPS -Repository DaytonaLocal -Scope CurrentUser -TrustRepository -Quiet
+`$installed = Get-InstalledPSResource -Name DaytonaPS
+Import-Module DaytonaPS -RequiredVersion `$installed.Version -ErrorAction Stop
+`$m = Get-Module DaytonaPS
+@{ base = `$m.ModuleBase; version = `$m.Version.ToString(); commands = @(Get-Command -Module DaytonaPS).Count } | ConvertTo-Json -Compress
+"@
+        $env:HOME_BACKUP = $env:HOME
+        try {
+            $env:HOME = $home_
+            $env:XDG_DATA_HOME = Join-Path $home_ '.local/share'
+            $env:XDG_CONFIG_HOME = Join-Path $home_ '.config'
+            $out = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command $script
+        }
+        finally {
+            $env:HOME = $env:HOME_BACKUP
+            Remove-Item Env:XDG_DATA_HOME, Env:XDG_CONFIG_HOME, Env:HOME_BACKUP -ErrorAction SilentlyContinue
+        }
+        $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
+        $result = $out | Select-Object -Last 1 | ConvertFrom-Json
+        $result.base | Should -BeLike "$home_*"
+        $result.version | Should -Be $Manifest.ModuleVersion
+        $result.commands | Should -Be @($Manifest.CmdletsToExport).Count
+    }
+}
