@@ -73,3 +73,13 @@ Import-Module '$ManifestPath' -ErrorAction Stop
         }
     }
 }
+
+Describe 'The README and CI' {
+    It 'CI runs exactly the README''s test command' {
+        $readme = Get-Content -Raw (Join-Path $RepoRoot 'README.md')
+        $ci = Get-Content (Join-Path $RepoRoot '.ci/run')
+        $command = [regex]::Matches($readme, '(?m)^dotnet tool restore && .*-Task Test\s*$') | Select-Object -First 1
+        $command | Should -Not -BeNullOrEmpty
+        $ci | Should -Contain $command.Value.Trim()
+    }
+}
