@@ -9,7 +9,7 @@ public sealed class EmulatorOptions
         usage: DaytonaPS.Emulator [options]
           --urls URL               listen address (default http://127.0.0.1:0; loopback only unless --allow-remote)
           --allow-remote           allow a non-loopback listen address
-          --api-key KEY            accepted API key (repeatable; default: a key printed on start-up... none: set one)
+          --api-key KEY            accepted API key (repeatable; also read from DAYTONA_EMULATOR_API_KEY)
           --jwt TOKEN --organization-id ORG
                                    accept a JWT; requests must send X-Daytona-Organization-ID: ORG
           --latency-ms N           added latency per request

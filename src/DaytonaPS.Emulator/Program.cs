@@ -13,6 +13,12 @@ catch (ArgumentException ex)
     return 2;
 }
 
+// A key may also come from the environment, so it need not appear on a process command line.
+if (Environment.GetEnvironmentVariable("DAYTONA_EMULATOR_API_KEY") is { Length: > 0 } envKey)
+{
+    options.ApiKeys.Add(envKey);
+}
+
 if (options.ShowHelp)
 {
     Console.WriteLine(EmulatorOptions.Usage);
