@@ -1,0 +1,137 @@
+using System;
+using System.Management.Automation;
+using System.Security;
+using DaytonaPS.Api;
+using DaytonaPS.Auth;
+
+namespace DaytonaPS.Commands.Connection;
+
+/// <summary>Connect-Daytona: sets the credential for this PowerShell session (runspace).</summary>
+[Cmdlet(VerbsCommunications.Connect, "Daytona", DefaultParameterSetName = ApiKeySet)]
+[OutputType(typeof(Context))]
+public sealed class ConnectDaytonaCommand : DaytonaCmdlet
+{
+    private const string ApiKeySet = "ApiKey";
+    private const string JwtSet = "Jwt";
+    private const string CredentialSet = "Credential";
+    private const string SecretSet = "Secret";
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ApiKeySet)]
+    [ValidateNotNull]
+    public SecureString ApiKey { get; set; } = null!;
+
+    [Parameter(Mandatory = true, ParameterSetName = JwtSet)]
+    [ValidateNotNull]
+    public SecureString JwtToken { get; set; } = null!;
+
+    [Parameter(Mandatory = true, ParameterSetName = JwtSet)]
+    [ValidateNotNullOrEmpty]
+    public string OrganizationId { get; set; } = null!;
+
+    [Parameter(Mandatory = true, ParameterSetName = CredentialSet)]
+    [ValidateNotNull]
+    [Credential]
+    public PSCredential Credential { get; set; } = null!;
+
+    [Parameter(Mandatory = true, ParameterSetName = SecretSet)]
+    [ValidateNotNullOrEmpty]
+    public string SecretName { get; set; } = null!;
+
+    [Parameter(ParameterSetName = SecretSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Vault { get; set; }
+
+    /// <summary>Default: $env:DAYTONA_API_URL, else https://app.daytona.io/api.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ApiUrl { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Target { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int RequestTimeoutSec { get; set; } = (int)DaytonaClientSettings.DefaultRequestTimeout.TotalSeconds;
+
+    [Parameter]
+    [ValidateRange(0, 20)]
+    public int MaximumRetryCount { get; set; } = DaytonaClientSettings.DefaultMaxRetries;
+
+    [Parameter]
+    public SwitchParameter SkipValidation { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void EndProcessing()
+    {
+        var url = ApiUrl ?? CredentialResolver.ApiUrlFromEnvironment(WriteWarning) ?? DaytonaConnection.DefaultApiUrl;
+        var target = Target ?? CredentialResolver.Env(CredentialResolver.TargetVariable);
+        var settings = new DaytonaClientSettings
+        {
+            RequestTimeout = TimeSpan.FromSeconds(RequestTimeoutSec),
+            MaxRetries = MaximumRetryCount,
+        };
+        settings.TotalTimeout = TimeSpan.FromSeconds(Math.Max(settings.TotalTimeout.TotalSeconds, RequestTimeoutSec * 2.0));
+
+        DaytonaConnection connection;
+        try
+        {
+            connection = ParameterSetName switch
+            {
+                JwtSet => new DaytonaConnection(url, DaytonaAuthType.Jwt, JwtToken, OrganizationId, target,
+                    CredentialSource.ConnectDaytona, "Connect-Daytona -JwtToken", settings),
+                CredentialSet => new DaytonaConnection(url, DaytonaAuthType.ApiKey, Credential.Password, null, target,
+                    CredentialSource.ConnectDaytona, "Connect-Daytona -Credential", settings),
+                SecretSet => new DaytonaConnection(url, DaytonaAuthType.ApiKey, SecretManagement.GetSecret(SecretName, Vault), null, target,
+                    CredentialSource.SecretManagement, SecretManagement.Describe(SecretName, Vault) + " (Connect-Daytona -SecretName)", settings),
+                _ => new DaytonaConnection(url, DaytonaAuthType.ApiKey, ApiKey, null, target,
+                    CredentialSource.ConnectDaytona, "Connect-Daytona -ApiKey", settings),
+            };
+        }
+        catch (DaytonaException ex)
+        {
+            ThrowTerminatingError(ErrorMapper.ToErrorRecord(ex, SecretName));
+            return;
+        }
+        catch (ArgumentException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, url));
+            return;
+        }
+
+        if (!SkipValidation)
+        {
+            try
+            {
+                RunFor(async (pipe, ct) =>
+                {
+                    var api = new DaytonaApiClient(connection, pipe);
+                    await api.ListSandboxesAsync(new SandboxListQuery { Limit = 1 }, null, ct).ConfigureAwait(false);
+                    return true;
+                });
+            }
+            catch (Exception ex) when (ErrorMapper.CanMap(ex))
+            {
+                connection.Dispose();
+                ThrowTerminatingError(ErrorMapper.ToErrorRecord(ex, connection.ApiUrl));
+                return;
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+        }
+
+        var state = RunspaceState.Current;
+        lock (state.Gate)
+        {
+            state.Connected?.Dispose();
+            state.Connected = connection;
+        }
+        WriteVerbose($"Connected to {connection.ApiUrl} ({connection.AuthType} from {connection.SourceDetail}{(SkipValidation ? ", not validated" : ", validated")}).");
+        if (PassThru) WriteObject(new Context(connection));
+    }
+}

@@ -1,0 +1,215 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace DaytonaPS.Commands;
+
+/// <summary>
+/// The cancellable base of every DaytonaPS cmdlet, and its async bridge.
+/// <list type="bullet">
+/// <item>A CancellationTokenSource cancelled in StopProcessing: every HTTP call and wait takes
+/// <see cref="CancelToken"/>, and the pipeline thread stops pumping at once, so Ctrl+C returns
+/// within a second.</item>
+/// <item><see cref="Run"/>: runs async work on the thread pool while the pipeline thread drains
+/// what the work posts (output, errors, verbose, progress, ShouldProcess questions).</item>
+/// <item><see cref="Enqueue"/>/<see cref="CompleteQueued"/>: per-record work that runs
+/// concurrently (bounded), writing each result as it completes.</item>
+/// <item><see cref="HandleFailure"/>: the one exception funnel (see <see cref="ErrorMapper"/>).</item>
+/// </list>
+/// Never call Write* from async work directly: use the <see cref="CmdletPipe"/> passed to it.
+/// </summary>
+public abstract class DaytonaCmdlet : PSCmdlet, IDisposable
+{
+    private static readonly Action<DaytonaCmdlet> Wake = _ => { };
+    private readonly CancellationTokenSource _cts = new();
+    private readonly BlockingCollection<Action<DaytonaCmdlet>> _queue = new();
+    private readonly List<Task> _pending = new();
+    private SemaphoreSlim? _throttle;
+    private CmdletPipe? _pipe;
+    private bool _disposed;
+
+    internal CancellationToken CancelToken => _cts.Token;
+
+    internal CmdletPipe Pipe => _pipe ??= new CmdletPipe(this);
+
+    /// <summary>Set by cmdlets that have a -Force switch; makes ShouldProcess skip the confirmation (not -WhatIf).</summary>
+    private protected virtual bool ForceConfirmation => false;
+
+    protected override void StopProcessing()
+    {
+        try { _cts.Cancel(); } catch (ObjectDisposedException) { }
+    }
+
+    internal void Post(Action<DaytonaCmdlet> action)
+    {
+        try { _queue.Add(action); } catch (InvalidOperationException) { }
+    }
+
+    /// <summary>Runs async work and pumps its messages until it ends. Failures go through the funnel.</summary>
+    private protected void Run(Func<CmdletPipe, CancellationToken, Task> work, object? target = null)
+    {
+        var task = Task.Run(() => work(Pipe, CancelToken), CancelToken);
+        PumpUntil(task);
+        try
+        {
+            task.GetAwaiter().GetResult();
+        }
+        catch (Exception ex)
+        {
+            HandleFailure(ex, target);
+        }
+    }
+
+    /// <summary>Runs async work that returns a value (e.g. in BeginProcessing) and pumps until it ends. Failures are rethrown.</summary>
+    private protected T RunFor<T>(Func<CmdletPipe, CancellationToken, Task<T>> work)
+    {
+        var task = Task.Run(() => work(Pipe, CancelToken), CancelToken);
+        PumpUntil(task);
+        try
+        {
+            return task.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    /// <summary>
+    /// Starts per-record work concurrently with earlier records, at most <paramref name="throttleLimit"/>
+    /// at once (blocking the pipeline, while pumping, when full). Call <see cref="CompleteQueued"/> in EndProcessing.
+    /// </summary>
+    private protected void Enqueue(Func<CmdletPipe, CancellationToken, Task> work, object? target, int throttleLimit)
+    {
+        _throttle ??= new SemaphoreSlim(Math.Max(1, throttleLimit));
+        while (!_throttle.Wait(0))
+        {
+            try
+            {
+                if (_queue.TryTake(out var action, 50, CancelToken)) action(this);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new PipelineStoppedException();
+            }
+        }
+        var throttle = _throttle;
+        var pipe = Pipe;
+        var token = CancelToken;
+        var task = Task.Run(async () =>
+        {
+            try
+            {
+                await work(pipe, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex)
+            {
+                pipe.WriteFailure(ex, target);
+            }
+            finally
+            {
+                throttle.Release();
+            }
+        });
+        lock (_pending) _pending.Add(task);
+        PumpAvailable();
+    }
+
+    /// <summary>Waits (pumping) for everything started with <see cref="Enqueue"/>.</summary>
+    private protected void CompleteQueued()
+    {
+        Task all;
+        lock (_pending)
+        {
+            all = Task.WhenAll(_pending.ToArray());
+            _pending.Clear();
+        }
+        PumpUntil(all);
+    }
+
+    /// <summary>Runs whatever work has posted so far, without blocking.</summary>
+    private protected void PumpAvailable()
+    {
+        while (_queue.TryTake(out var action)) action(this);
+    }
+
+    private void PumpUntil(Task task)
+    {
+        task.ContinueWith(_ => Post(Wake), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        while (true)
+        {
+            Action<DaytonaCmdlet> action;
+            try
+            {
+                action = _queue.Take(CancelToken);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new PipelineStoppedException();
+            }
+            action(this);
+            if (task.IsCompleted && _queue.Count == 0) return;
+        }
+    }
+
+    /// <summary>
+    /// The exception funnel. PipelineStoppedException and cancellation stop the pipeline; Daytona
+    /// failures become ErrorRecords (terminating when nothing else can work, see
+    /// <see cref="ErrorMapper.IsTerminating"/>); anything else is a bug and propagates unchanged.
+    /// Must run on the pipeline thread.
+    /// </summary>
+    internal void HandleFailure(Exception exception, object? target)
+    {
+        var ex = exception;
+        while (ex is AggregateException agg && agg.InnerExceptions.Count == 1) ex = agg.InnerException!;
+        if (ex is PipelineStoppedException) ExceptionDispatchInfo.Capture(ex).Throw();
+        if (ex is OperationCanceledException && CancelToken.IsCancellationRequested) throw new PipelineStoppedException();
+        if (!ErrorMapper.CanMap(ex)) ExceptionDispatchInfo.Capture(ex).Throw();
+        var record = ErrorMapper.ToErrorRecord(ex, target);
+        if (ErrorMapper.IsTerminating(ex))
+        {
+            ThrowTerminatingError(record);
+        }
+        WriteError(record);
+    }
+
+    /// <summary>ShouldProcess that honours -Force (no prompt) but still honours -WhatIf.</summary>
+    internal bool ShouldProcessWithForce(string target, string action)
+    {
+        if (!ForceConfirmation) return ShouldProcess(target, action);
+        if (IsWhatIf()) return ShouldProcess(target, action);
+        WriteVerbose($"Performing the operation \"{action}\" on target \"{target}\" (-Force).");
+        return true;
+    }
+
+    private bool IsWhatIf()
+    {
+        if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w)) return w is SwitchParameter s ? s.IsPresent : LanguagePrimitives.IsTrue(w);
+        return LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference", false));
+    }
+
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (_disposed) return;
+        _disposed = true;
+        if (disposing)
+        {
+            try { _cts.Cancel(); } catch (ObjectDisposedException) { }
+            _cts.Dispose();
+            _throttle?.Dispose();
+        }
+    }
+}

@@ -1,0 +1,27 @@
+namespace DaytonaPS;
+
+/// <summary>
+/// The stable error ids of DaytonaPS (the first part of FullyQualifiedErrorId). Scripts may rely
+/// on them: <c>catch { if ($_.FullyQualifiedErrorId -like 'DaytonaNotFound,*') { ... } }</c>.
+/// </summary>
+public static class ErrorIds
+{
+    public const string NotFound = "DaytonaNotFound";
+    public const string Unauthorized = "DaytonaUnauthorized";
+    public const string Forbidden = "DaytonaForbidden";
+    public const string Conflict = "DaytonaConflict";
+    public const string RateLimited = "DaytonaRateLimited";
+    public const string Validation = "DaytonaValidation";
+    public const string ServerError = "DaytonaServerError";
+    public const string ConnectionFailed = "DaytonaConnectionFailed";
+    public const string Timeout = "DaytonaTimeout";
+    public const string ApiError = "DaytonaApiError";
+    public const string NotConnected = "NotConnected";
+    public const string JwtWithoutOrganization = "DaytonaJwtWithoutOrganization";
+    public const string SecretNotFound = "DaytonaSecretNotFound";
+    public const string SecretManagementUnavailable = "DaytonaSecretManagementUnavailable";
+    public const string InvalidSecret = "DaytonaInvalidSecret";
+    public const string InvalidArgument = "DaytonaInvalidArgument";
+    public const string SandboxFailed = "DaytonaSandboxFailed";
+    public const string ContextClosed = "DaytonaContextClosed";
+}
