@@ -1,15 +1,33 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+
 namespace DaytonaPS.Emulator.Toolbox;
 
 /// <summary>
 /// The filesystem root and running processes of one sandbox. CONTRACT used by the store:
 /// Prepare() on create, KillAll() on stop, Destroy() on delete (kill + remove the directory).
 /// </summary>
+/// <remarks>
+/// Layout below RootDirectory: home/daytona (the sandbox's /home/daytona), tmp (its /tmp) and
+/// .daytona (the emulated daemon's own files: session state, upload spools), which commands see as
+/// /run/daytona under bubblewrap. Every command runs in its own bubblewrap (own PID namespace,
+/// --die-with-parent), so killing the bwrap process ends everything the command started.
+/// </remarks>
 public sealed class SandboxRuntime
 {
+    private const string BwrapControlDir = "/run/daytona";
+    /// <summary>Marks the processes of this sandbox so the plain fallback can find orphans.</summary>
+    private const string MarkerVariable = "DAYTONA_EMULATOR_SANDBOX_ROOT";
+
+    private readonly ConcurrentDictionary<int, SandboxProcess> _processes = new();
+
     public SandboxRuntime(string rootDirectory, EmulatorOptions options)
     {
-        RootDirectory = rootDirectory;
+        RootDirectory = Path.GetFullPath(rootDirectory);
         Options = options;
+        Paths = new SandboxPaths(RootDirectory);
+        Sessions = new SessionManager(this);
     }
 
     /// <summary>The sandbox's own root; /home/daytona and /tmp map below it.</summary>
@@ -17,20 +35,224 @@ public sealed class SandboxRuntime
 
     public EmulatorOptions Options { get; }
 
+    public SandboxPaths Paths { get; }
+
+    public SessionManager Sessions { get; }
+
+    /// <summary>True when commands run under bubblewrap, false for the plain fallback.</summary>
+    public bool UsesBubblewrap => !Options.NoSandboxing && Bubblewrap.Available;
+
+    /// <summary>The daemon's own directory on the host.</summary>
+    public string ControlDirOnHost => Path.Combine(RootDirectory, ".daytona");
+
+    /// <summary>The same directory as commands of this sandbox see it.</summary>
+    public string ControlDirInSandbox => UsesBubblewrap ? BwrapControlDir : ControlDirOnHost;
+
     public void Prepare()
     {
         Directory.CreateDirectory(Path.Combine(RootDirectory, "home", "daytona"));
         Directory.CreateDirectory(Path.Combine(RootDirectory, "tmp"));
+        Directory.CreateDirectory(ControlDirOnHost);
+        if (!OperatingSystem.IsWindows())
+        {
+            // /tmp is world-writable with the sticky bit, as on any Linux box.
+            File.SetUnixFileMode(Path.Combine(RootDirectory, "tmp"), (UnixFileMode)Convert.ToInt32("1777", 8));
+        }
     }
 
-    public void KillAll() { }
+    /// <summary>
+    /// Starts /bin/bash with bashArgs inside the sandbox, in sandbox directory cwd, with a clean
+    /// environment (nothing of the emulator's own, which may hold keys) plus env.
+    /// </summary>
+    public SandboxProcess Start(string cwd, IEnumerable<KeyValuePair<string, string>> env, IReadOnlyList<string> bashArgs)
+    {
+        Prepare();
+        var hostCwd = Paths.MapLexical(SandboxPaths.Normalize(cwd))
+            ?? throw new DirectoryNotFoundException($"chdir {cwd}: no such file or directory");
+        if (!Directory.Exists(hostCwd)) throw new DirectoryNotFoundException($"chdir {cwd}: no such file or directory");
+
+        var psi = new ProcessStartInfo
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.Environment.Clear();
+        foreach (var (k, v) in BaseEnvironment()) psi.Environment[k] = v;
+        foreach (var (k, v) in env) psi.Environment[k] = v;
+
+        if (UsesBubblewrap)
+        {
+            psi.FileName = Bubblewrap.Path;
+            foreach (var a in Bubblewrap.SystemArgs) psi.ArgumentList.Add(a);
+            foreach (var a in new[]
+            {
+                "--bind", Path.Combine(RootDirectory, "home"), "/home",
+                "--bind", Path.Combine(RootDirectory, "tmp"), "/tmp",
+                "--bind", ControlDirOnHost, BwrapControlDir,
+                "--proc", "/proc", "--dev", "/dev",
+                "--unshare-pid", "--unshare-ipc", "--die-with-parent",
+                "--chdir", SandboxPaths.Normalize(cwd),
+                "--", "/bin/bash",
+            })
+            {
+                psi.ArgumentList.Add(a);
+            }
+        }
+        else
+        {
+            psi.FileName = OperatingSystem.IsWindows() ? "bash" : "/bin/bash";
+            psi.WorkingDirectory = hostCwd;
+            psi.Environment[MarkerVariable] = RootDirectory;
+        }
+        foreach (var a in bashArgs) psi.ArgumentList.Add(a);
+
+        var process = new SandboxProcess(Process.Start(psi) ?? throw new InvalidOperationException("the process did not start"));
+        _processes[process.Id] = process;
+        _ = process.Exited.ContinueWith(_ => _processes.TryRemove(process.Id, out SandboxProcess? _), TaskScheduler.Default);
+        return process;
+    }
+
+    private IEnumerable<KeyValuePair<string, string>> BaseEnvironment()
+    {
+        var home = UsesBubblewrap ? SandboxPaths.HomeDir : Path.Combine(RootDirectory, "home", "daytona");
+        yield return new("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        yield return new("HOME", home);
+        yield return new("SHELL", "/bin/bash");
+        yield return new("LANG", "C.UTF-8");
+        yield return new("USER", "daytona");
+        yield return new("LOGNAME", "daytona");
+        if (!UsesBubblewrap) yield return new("TMPDIR", Path.Combine(RootDirectory, "tmp"));
+    }
+
+    /// <summary>Host ids of the processes this sandbox is running now (bwrap, or bash without it).</summary>
+    public IReadOnlyCollection<int> ProcessIds => _processes.Keys.ToArray();
+
+    /// <summary>Kills every process of the sandbox and ends its sessions.</summary>
+    public void KillAll()
+    {
+        Sessions.Clear();
+        foreach (var p in _processes.Values) p.Kill();
+        _processes.Clear();
+        if (!UsesBubblewrap) KillMarkedOrphans();
+    }
 
     public void Destroy()
     {
         KillAll();
-        try { Directory.Delete(RootDirectory, recursive: true); } catch (DirectoryNotFoundException) { }
+        DeleteTree(RootDirectory);
     }
 
     /// <summary>Start-up notes about isolation (bubblewrap or the plain fallback).</summary>
-    public static IEnumerable<string> DescribeIsolation(EmulatorOptions options) => [];
+    public static IEnumerable<string> DescribeIsolation(EmulatorOptions options)
+    {
+        if (options.NoSandboxing)
+        {
+            yield return "--no-sandboxing: sandbox commands run directly on this machine in <data-dir>/<sandbox>/home/daytona with HOME mapped there; they can see the host's filesystem.";
+        }
+        else if (Bubblewrap.Available)
+        {
+            yield return $"isolation: bubblewrap ({Bubblewrap.Path}); each sandbox sees its own /home and /tmp, the host's /usr and /etc read-only, and a private PID namespace.";
+        }
+        else
+        {
+            yield return $"isolation: bubblewrap is not available ({Bubblewrap.Problem}); sandbox commands run directly on this machine in <data-dir>/<sandbox>/home/daytona with HOME mapped there, so they can see the host's filesystem. Install bubblewrap (apt-get install bubblewrap) for isolation.";
+        }
+    }
+
+    /// <summary>Without bubblewrap a command can leave daemons behind; they carry the marker variable.</summary>
+    private void KillMarkedOrphans()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var marker = Encoding.UTF8.GetBytes(MarkerVariable + "=" + RootDirectory + "\0");
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId) continue;
+            try
+            {
+                var environ = File.ReadAllBytes(Path.Combine(dir, "environ"));
+                if (environ.AsSpan().IndexOf(marker) < 0) continue;
+                using var p = Process.GetProcessById(pid);
+                p.Kill(entireProcessTree: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Gone already, or not ours to read.
+            }
+        }
+    }
+
+    /// <summary>Deletes a tree even where a command made directories read-only.</summary>
+    private static void DeleteTree(string path)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            try
+            {
+                if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+                return;
+            }
+            catch (DirectoryNotFoundException) { return; }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                if (OperatingSystem.IsWindows()) { Thread.Sleep(100); continue; }
+                foreach (var dir in Directory.EnumerateDirectories(path, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint }))
+                {
+                    try { File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); }
+                    catch (Exception inner) when (inner is IOException or UnauthorizedAccessException) { }
+                }
+                Thread.Sleep(50);
+            }
+        }
+        Directory.Delete(path, recursive: true);
+    }
+}
+
+/// <summary>Finds bubblewrap once and checks that it really runs here (user namespaces may be off).</summary>
+internal static class Bubblewrap
+{
+    private static readonly Lazy<(string? Path, string? Problem, string[] Args)> Probe = new(Detect);
+
+    public static bool Available => Probe.Value.Path is not null;
+    public static string Path => Probe.Value.Path ?? "bwrap";
+    public static string Problem => Probe.Value.Problem ?? "";
+
+    /// <summary>The host's /usr and /etc read-only, with /bin, /lib... as the host has them.</summary>
+    public static IReadOnlyList<string> SystemArgs => Probe.Value.Args;
+
+    private static (string?, string?, string[]) Detect()
+    {
+        if (!OperatingSystem.IsLinux()) return (null, "not Linux", []);
+        var path = (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':')
+            .Select(d => System.IO.Path.Combine(d, "bwrap"))
+            .Prepend("/usr/bin/bwrap")
+            .FirstOrDefault(File.Exists);
+        if (path is null) return (null, "bwrap not found", []);
+
+        var args = new List<string> { "--ro-bind", "/usr", "/usr" };
+        foreach (var top in new[] { "bin", "sbin", "lib", "lib32", "lib64", "libx32" })
+        {
+            var host = "/" + top;
+            var info = new DirectoryInfo(host);
+            if (info.LinkTarget is { } target) args.AddRange(["--symlink", target, host]);
+            else if (info.Exists) args.AddRange(["--ro-bind", host, host]);
+        }
+        args.AddRange(["--ro-bind", "/etc", "/etc"]);
+
+        try
+        {
+            var psi = new ProcessStartInfo(path) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (var a in args) psi.ArgumentList.Add(a);
+            foreach (var a in new[] { "--proc", "/proc", "--dev", "/dev", "--unshare-pid", "--die-with-parent", "--", "/bin/true" }) psi.ArgumentList.Add(a);
+            using var p = Process.Start(psi)!;
+            var err = p.StandardError.ReadToEnd();
+            if (!p.WaitForExit(10_000)) { p.Kill(true); return (null, "bwrap did not answer", []); }
+            return p.ExitCode == 0 ? (path, null, args.ToArray()) : (null, $"bwrap failed: {err.Trim()}", []);
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException)
+        {
+            return (null, $"bwrap failed: {e.Message}", []);
+        }
+    }
 }

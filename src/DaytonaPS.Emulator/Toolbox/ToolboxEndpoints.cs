@@ -1,7 +1,84 @@
+using System.Text.Json;
+using DaytonaPS.Emulator.Infrastructure;
+
 namespace DaytonaPS.Emulator.Toolbox;
 
-/// <summary>Daytona's toolbox (sandbox daemon) API under /toolbox/{sandboxId}.</summary>
+/// <summary>
+/// Daytona's toolbox (sandbox daemon) API under /toolbox/{sandboxId}. Every route first resolves
+/// the sandbox the way Daytona's proxy does: unknown -> 404, not started -> 400 (source
+/// DAYTONA_PROXY), then records activity.
+/// </summary>
 public static class ToolboxEndpoints
 {
-    public static void Map(WebApplication app) { }
+    private const string SandboxItem = "daytona.toolbox.sandbox";
+
+    public static void Map(WebApplication app)
+    {
+        var group = app.MapGroup("/toolbox/{sandboxId}");
+        group.AddEndpointFilter(async (invocation, next) =>
+        {
+            var http = invocation.HttpContext;
+            try
+            {
+                http.Items[SandboxItem] = ResolveSandbox(http);
+                return await next(invocation);
+            }
+            catch (ToolboxException ex) when (!http.Response.HasStarted)
+            {
+                return ToolboxErrors.Result(http, ex);
+            }
+        });
+
+        group.MapGet("/work-dir", () => Results.Json(new { dir = SandboxPaths.WorkDir }, JsonDefaults.Options));
+        group.MapGet("/user-home-dir", () => Results.Json(new { dir = SandboxPaths.HomeDir }, JsonDefaults.Options));
+        group.MapGet("/version", () => Results.Json(new Dictionary<string, string> { ["version"] = "v0.0.0-emulator" }, JsonDefaults.Options));
+        // Preview ports are not proxied by the emulator, so it reports no listening ports.
+        group.MapGet("/port", () => Results.Json(new { ports = Array.Empty<int>() }, JsonDefaults.Options));
+
+        ProcessEndpoints.Map(group);
+        SessionEndpoints.Map(group);
+        FileEndpoints.Map(group);
+    }
+
+    /// <summary>The sandbox the current toolbox request addresses (set by the group filter).</summary>
+    public static SandboxRecord Sandbox(this HttpContext http) => (SandboxRecord)http.Items[SandboxItem]!;
+
+    private static SandboxRecord ResolveSandbox(HttpContext http)
+    {
+        var id = http.GetRouteValue("sandboxId") as string ?? "";
+        var context = http.RequestServices.GetRequiredService<EmulatorContext>();
+        if (!context.Store.TryGet(id, out var sandbox))
+            throw new ToolboxException(404, "NOT_FOUND", $"Sandbox with ID {id} not found", ToolboxErrors.ProxySource);
+        var state = sandbox.State;
+        if (state != "started")
+        {
+            // Daytona's proxy refuses toolbox calls unless the sandbox runs (exact status UNCONFIRMED).
+            throw new ToolboxException(400, "BAD_REQUEST", $"Sandbox {sandbox.Id} is not started (state: {state})", ToolboxErrors.ProxySource);
+        }
+        sandbox.Touch();
+        return sandbox;
+    }
+
+    /// <summary>Reads a JSON body; a malformed one is the daemon's 400 INVALID_REQUEST_BODY.</summary>
+    public static async Task<T> ReadJsonAsync<T>(HttpContext http) where T : class
+    {
+        try
+        {
+            return await JsonSerializer.DeserializeAsync<T>(http.Request.Body, JsonDefaults.Options, http.RequestAborted)
+                ?? throw new ToolboxException(400, "INVALID_REQUEST_BODY", "invalid request body: empty");
+        }
+        catch (JsonException ex)
+        {
+            throw new ToolboxException(400, "INVALID_REQUEST_BODY", $"invalid request body: {ex.Message}");
+        }
+    }
+
+    /// <summary>The environment a sandbox command starts with: the sandbox's env, then the request's.</summary>
+    public static List<KeyValuePair<string, string>> CommandEnvironment(SandboxRecord sandbox, IDictionary<string, string>? extra = null)
+    {
+        var env = new List<KeyValuePair<string, string>> { new("USER", sandbox.User), new("LOGNAME", sandbox.User) };
+        env.AddRange(sandbox.Env);
+        if (extra is not null) env.AddRange(extra);
+        return env;
+    }
 }

@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using DaytonaPS.Emulator;
+using DaytonaPS.Emulator.Toolbox;
+using Xunit;
+
+namespace DaytonaPS.Emulator.Tests;
+
+/// <summary>One emulator for a test class, with helpers to create started sandboxes and call their toolbox.</summary>
+public sealed class ToolboxServerFixture : IAsyncLifetime
+{
+    public const string ApiKey = "toolbox-test-key";
+
+    public EmulatorServer Server { get; private set; } = null!;
+    public HttpClient Http { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var options = EmulatorOptions.Parse(["--api-key", ApiKey, "--transition-ms", "10"]);
+        Server = await EmulatorServer.StartAsync(options);
+        Http = new HttpClient { BaseAddress = new Uri(Server.BaseUrl + "/"), Timeout = TimeSpan.FromMinutes(5) };
+        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+        Http.DefaultRequestHeaders.Add("X-Daytona-SDK-Version", "0.218.0");
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        await Server.DisposeAsync();
+    }
+
+    /// <summary>Creates a sandbox through the API and waits until it is started; returns its id.</summary>
+    public async Task<string> CreateSandboxAsync()
+    {
+        using var response = await Http.PostAsJsonAsync("api/sandbox", new { });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await WaitForStateAsync(id, "started");
+        return id;
+    }
+
+    public async Task WaitForStateAsync(string id, string state)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            using var get = await Http.GetAsync($"api/sandbox/{id}");
+            if (state == "destroyed" && get.StatusCode == HttpStatusCode.NotFound) return;
+            var current = (await get.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("state").GetString();
+            if (current == state) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"sandbox {id} stayed {current}, wanted {state}");
+            await Task.Delay(20);
+        }
+    }
+
+    public SandboxRecord Record(string id)
+    {
+        Assert.True(Server.Context.Store.TryGet(id, out var s));
+        return s;
+    }
+
+    public string Toolbox(string id, string path) => $"toolbox/{id}/{path.TrimStart('/')}";
+
+    public async Task<(int ExitCode, string Result)> ExecAsync(string id, string command, string? cwd = null, Dictionary<string, string>? envs = null, int? timeout = null)
+    {
+        using var response = await Http.PostAsJsonAsync(Toolbox(id, "process/execute"), new { command, cwd, envs, timeout });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {body}");
+        var json = JsonDocument.Parse(body).RootElement;
+        return (json.GetProperty("exitCode").GetInt32(), json.GetProperty("result").GetString()!);
+    }
+}
+
+public sealed class ToolboxHarnessTests(ToolboxServerFixture fx) : IClassFixture<ToolboxServerFixture>
+{
+    [Fact]
+    public void StartupNotesDescribeIsolation()
+    {
+        Assert.Contains(fx.Server.StartupNotes, n => n.StartsWith("isolation:", StringComparison.Ordinal) || n.StartsWith("--no-sandboxing", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task UnknownSandboxIs404FromProxy()
+    {
+        using var response = await fx.Http.GetAsync(fx.Toolbox("no-such-sandbox", "work-dir"));
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("DAYTONA_PROXY", body.GetProperty("source").GetString());
+    }
+
+    [Fact]
+    public async Task WorkDirAndHomeDir()
+    {
+        var id = await fx.CreateSandboxAsync();
+        var work = await fx.Http.GetFromJsonAsync<JsonElement>(fx.Toolbox(id, "work-dir"));
+        var home = await fx.Http.GetFromJsonAsync<JsonElement>(fx.Toolbox(id, "user-home-dir"));
+        Assert.Equal("/home/daytona", work.GetProperty("dir").GetString());
+        Assert.Equal("/home/daytona", home.GetProperty("dir").GetString());
+    }
+
+    [Fact]
+    public async Task ToolboxNeedsAuth()
+    {
+        var id = await fx.CreateSandboxAsync();
+        using var anonymous = new HttpClient { BaseAddress = fx.Http.BaseAddress };
+        using var response = await anonymous.GetAsync(fx.Toolbox(id, "work-dir"));
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task StoppedSandboxIsRefusedByTheProxy()
+    {
+        var id = await fx.CreateSandboxAsync();
+        using (var stop = await fx.Http.PostAsync($"api/sandbox/{id}/stop", null)) Assert.True(stop.IsSuccessStatusCode);
+        await fx.WaitForStateAsync(id, "stopped");
+        using var response = await fx.Http.GetAsync(fx.Toolbox(id, "work-dir"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("DAYTONA_PROXY", body.GetProperty("source").GetString());
+        Assert.Contains("not started", body.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public void PathsNormalizeAndRefuseEscapes()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "paths-" + Guid.NewGuid().ToString("N"));
+        var runtime = new SandboxRuntime(root, new EmulatorOptions());
+        runtime.Prepare();
+        try
+        {
+            var paths = runtime.Paths;
+            Assert.Equal("/home/daytona/a/b", SandboxPaths.Normalize("a/./b"));
+            Assert.Equal(Path.Combine(root, "home", "daytona", "x"), paths.Resolve("/home/daytona/x").HostPath);
+            Assert.Equal(Path.Combine(root, "tmp", "y"), paths.Resolve("/tmp/y").HostPath);
+            Assert.Equal(403, Assert.Throws<ToolboxException>(() => paths.Resolve("/home/daytona/../../etc/passwd")).Status);
+            Assert.Equal(403, Assert.Throws<ToolboxException>(() => paths.Resolve("/etc/passwd")).Status);
+            Assert.Equal(400, Assert.Throws<ToolboxException>(() => paths.Resolve("")).Status);
+
+            // A symlink pointing out of the sandbox is refused; one staying inside is followed.
+            File.CreateSymbolicLink(Path.Combine(root, "home", "daytona", "out"), "/etc");
+            File.CreateSymbolicLink(Path.Combine(root, "home", "daytona", "up"), "../../../..");
+            File.CreateSymbolicLink(Path.Combine(root, "home", "daytona", "t"), "/tmp");
+            Assert.Equal(403, Assert.Throws<ToolboxException>(() => paths.Resolve("/home/daytona/out/passwd")).Status);
+            Assert.Equal(403, Assert.Throws<ToolboxException>(() => paths.Resolve("/home/daytona/up/etc")).Status);
+            Assert.Equal(Path.Combine(root, "tmp", "z"), paths.Resolve("/home/daytona/t/z").HostPath);
+            // Without following the last component, the link itself can be deleted.
+            Assert.Equal(Path.Combine(root, "home", "daytona", "out"), paths.Resolve("/home/daytona/out", followFinal: false).HostPath);
+        }
+        finally
+        {
+            runtime.Destroy();
+        }
+    }
+}
