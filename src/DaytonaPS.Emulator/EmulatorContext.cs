@@ -8,12 +8,26 @@ namespace DaytonaPS.Emulator;
 /// </summary>
 public sealed class EmulatorContext : IDisposable
 {
+    /// <summary>Config maxAutoArchiveInterval (minutes); autoArchive 0 means this.</summary>
+    public const int MaxAutoArchiveInterval = 43200;
+    public const string DaemonVersion = "0.218.0";
+    public const string RunnerId = "emulator-runner";
+
+    private readonly CancellationTokenSource _lifetime = new();
+
     public EmulatorContext(EmulatorOptions options, string dataDir)
     {
         Options = options;
         DataDir = dataDir;
+        Faults = new FaultSettings(options);
+        RateLimiter = new RateLimiter(Faults);
         Store = new SandboxStore(this);
+        Snapshots = new SnapshotStore(this);
+        Volumes = new VolumeStore(this);
     }
+
+    /// <summary>Cancelled when the emulator stops: ends pending transitions and timers.</summary>
+    public CancellationToken Lifetime => _lifetime.Token;
 
     public EmulatorOptions Options { get; }
 
@@ -29,6 +43,13 @@ public sealed class EmulatorContext : IDisposable
     public string ToolboxProxyUrl => BaseUrl + "/toolbox";
 
     public SandboxStore Store { get; }
+    public SnapshotStore Snapshots { get; }
+    public VolumeStore Volumes { get; }
+
+    /// <summary>Latency, fault and rate-limit settings; changeable at runtime through /_emulator/faults.</summary>
+    public FaultSettings Faults { get; }
+
+    public RateLimiter RateLimiter { get; }
 
     public AuthOutcome Authenticate(string? token, string? organizationHeader)
     {
@@ -48,5 +69,10 @@ public sealed class EmulatorContext : IDisposable
     /// <summary>Runs once listening; returns notes to print on start-up.</summary>
     public IEnumerable<string> Startup() => Store.Startup();
 
-    public void Dispose() => Store.Dispose();
+    public void Dispose()
+    {
+        _lifetime.Cancel();
+        Store.Dispose();
+        _lifetime.Dispose();
+    }
 }

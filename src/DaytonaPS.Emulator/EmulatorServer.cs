@@ -57,8 +57,10 @@ public sealed class EmulatorServer : IAsyncDisposable
         builder.Services.AddSingleton(context);
         var app = builder.Build();
         app.UseWebSockets();
+        app.UseMiddleware<ErrorMiddleware>();
         app.UseMiddleware<FaultMiddleware>();
         app.UseMiddleware<AuthMiddleware>();
+        app.UseMiddleware<RateLimitMiddleware>();
 
         AdminEndpoints.Map(app);
         ApiEndpoints.Map(app);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using DaytonaPS.Emulator.Infrastructure;
 using DaytonaPS.Emulator.Toolbox;
 
 namespace DaytonaPS.Emulator;
@@ -6,13 +7,35 @@ namespace DaytonaPS.Emulator;
 /// <summary>
 /// All sandboxes of the emulator. CONTRACT used by the toolbox: TryGet (id first, then name,
 /// live sandboxes only), SandboxRecord.Id/Name/State/User/Env/Runtime and Touch().
+/// State changes go through <see cref="BeginTransition"/>: the transitional state is visible for
+/// --transition-ms, then a background continuation (bound to the emulator's lifetime) lands the
+/// final state. Auto-stop/archive/delete/TTL run from a periodic <see cref="Tick"/>.
 /// </summary>
 public sealed class SandboxStore : IDisposable
 {
     private readonly EmulatorContext _context;
     private readonly ConcurrentDictionary<string, SandboxRecord> _byId = new(StringComparer.Ordinal);
+    private long _minuteTicks = TimeSpan.FromMinutes(1).Ticks;
+    private long _tickIntervalTicks = TimeSpan.FromSeconds(1).Ticks;
 
     public SandboxStore(EmulatorContext context) => _context = context;
+
+    /// <summary>Guards every state change and name check; all critical sections are short.</summary>
+    internal object Sync { get; } = new();
+
+    /// <summary>How long one "minute" of autoStop/autoArchive/autoDelete/TTL lasts (tests shrink it).</summary>
+    public TimeSpan MinuteLength
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _minuteTicks));
+        set => Interlocked.Exchange(ref _minuteTicks, Math.Max(1, value.Ticks));
+    }
+
+    /// <summary>How often the auto-stop/archive/delete check runs.</summary>
+    public TimeSpan TickInterval
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _tickIntervalTicks));
+        set => Interlocked.Exchange(ref _tickIntervalTicks, Math.Max(TimeSpan.TicksPerMillisecond, value.Ticks));
+    }
 
     /// <summary>Finds a live (not destroyed) sandbox by id, then by name.</summary>
     public bool TryGet(string idOrName, out SandboxRecord sandbox)
@@ -22,38 +45,162 @@ public sealed class SandboxStore : IDisposable
         return sandbox is not null;
     }
 
-    public IEnumerable<string> Startup() => SandboxRuntime.DescribeIsolation(_context.Options);
+    /// <summary>Like TryGet, but answers Daytona's 404 when there is no such live sandbox.</summary>
+    internal SandboxRecord Get(string idOrName) =>
+        TryGet(idOrName, out var s) ? s : throw new DaytonaHttpException(404, $"Sandbox with ID or name {idOrName} not found");
+
+    /// <summary>Every live sandbox (destroyed ones are never listed).</summary>
+    internal IEnumerable<SandboxRecord> Live => _byId.Values.Where(s => s.State != "destroyed");
+
+    /// <summary>Adds a new sandbox after checking the name is free among live sandboxes (409 otherwise).</summary>
+    internal void Add(SandboxRecord sandbox)
+    {
+        lock (Sync)
+        {
+            if (Live.Any(s => s.Name == sandbox.Name))
+                throw new DaytonaHttpException(409, $"Sandbox with name {sandbox.Name} already exists");
+            _byId[sandbox.Id] = sandbox;
+        }
+    }
+
+    /// <summary>
+    /// Shows <paramref name="states"/> one after another (each for --transition-ms), then lands
+    /// <paramref name="finalState"/>. Call with <see cref="Sync"/> held. A later transition on the
+    /// same sandbox supersedes this one (its generation no longer matches).
+    /// </summary>
+    internal void BeginTransition(SandboxRecord s, string desiredState, string finalState, params string[] states)
+    {
+        var generation = ++s.Generation;
+        s.DesiredState = desiredState;
+        s.Pending = true;
+        s.SetState(states[0]);
+        _ = RunTransitionAsync(s, generation, finalState, states);
+    }
+
+    private async Task RunTransitionAsync(SandboxRecord s, int generation, string finalState, string[] states)
+    {
+        try
+        {
+            for (var i = 0; i < states.Length; i++)
+            {
+                if (i > 0)
+                {
+                    lock (Sync)
+                    {
+                        if (s.Generation != generation) return;
+                        s.SetState(states[i]);
+                    }
+                }
+                await Task.Delay(_context.Options.TransitionMs, _context.Lifetime).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        var destroy = false;
+        lock (Sync)
+        {
+            if (s.Generation != generation) return;
+            s.Pending = false;
+            s.SetState(finalState);
+            // autoDelete 0 means "delete as soon as it stops", even if it was set while stopping.
+            if (finalState == "stopped" && s.AutoDeleteInterval == 0) destroy = true;
+        }
+        try
+        {
+            if (finalState is "stopped" or "archived") s.Runtime.KillAll();
+            if (finalState == "destroyed") s.Runtime.Destroy();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            // The runtime's cleanup is best effort; the API state is what clients see.
+        }
+        if (destroy)
+        {
+            lock (Sync)
+            {
+                if (s.Generation == generation) BeginDestroy(s);
+            }
+        }
+    }
+
+    /// <summary>destroying -> destroyed; frees the name at once (DESTROYED_name_ms). Call with Sync held.</summary>
+    internal void BeginDestroy(SandboxRecord s)
+    {
+        if (!s.Name.StartsWith("DESTROYED_", StringComparison.Ordinal))
+            s.Name = $"DESTROYED_{s.Name}_{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}";
+        BeginTransition(s, "destroyed", "destroyed", "destroying");
+    }
+
+    /// <summary>started -> stopping -> stopped, or destroying for an ephemeral sandbox. Call with Sync held.</summary>
+    internal void BeginStop(SandboxRecord s)
+    {
+        if (s.AutoDeleteInterval == 0) BeginDestroy(s);
+        else BeginTransition(s, "stopped", "stopped", "stopping");
+    }
+
+    /// <summary>The auto-stop / auto-archive / auto-delete / TTL checks, run periodically (and directly by tests).</summary>
+    internal void Tick(DateTime now)
+    {
+        var minute = MinuteLength;
+        lock (Sync)
+        {
+            foreach (var s in Live.ToList())
+            {
+                if (s.Pending || s.State == "destroying") continue;
+                if (s.AutoDestroyAt is { } at && at <= now)
+                {
+                    BeginDestroy(s);
+                    continue;
+                }
+                var idle = now - (s.LastActivityAt > s.StateChangedAt ? s.LastActivityAt : s.StateChangedAt);
+                switch (s.State)
+                {
+                    case "started" when s.AutoStopInterval > 0 && now - s.LastActivityAt >= minute * s.AutoStopInterval:
+                        BeginStop(s);
+                        break;
+                    case "stopped" when s.AutoDeleteInterval > 0 && idle >= minute * s.AutoDeleteInterval:
+                        BeginDestroy(s);
+                        break;
+                    case "stopped" when s.AutoArchiveInterval > 0 && now - s.StateChangedAt >= minute * s.AutoArchiveInterval:
+                        BeginTransition(s, "archived", "archived", "archiving");
+                        break;
+                    case "archived" when s.AutoDeleteInterval > 0 && idle >= minute * s.AutoDeleteInterval:
+                        BeginDestroy(s);
+                        break;
+                }
+            }
+        }
+    }
+
+    private async Task TimerLoopAsync()
+    {
+        try
+        {
+            while (!_context.Lifetime.IsCancellationRequested)
+            {
+                await Task.Delay(TickInterval, _context.Lifetime).ConfigureAwait(false);
+                Tick(DateTime.UtcNow);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public IEnumerable<string> Startup()
+    {
+        _ = Task.Run(TimerLoopAsync);
+        return SandboxRuntime.DescribeIsolation(_context.Options);
+    }
 
     public void Dispose()
     {
-        foreach (var s in _byId.Values) s.Runtime.KillAll();
+        foreach (var s in _byId.Values)
+        {
+            try { s.Runtime.KillAll(); } catch (InvalidOperationException) { }
+        }
     }
-}
-
-/// <summary>One sandbox as the emulator stores it.</summary>
-public sealed class SandboxRecord
-{
-    public SandboxRecord(string id, string name, SandboxRuntime runtime)
-    {
-        Id = id;
-        Name = name;
-        Runtime = runtime;
-    }
-
-    public string Id { get; }
-    public string Name { get; set; }
-
-    /// <summary>The reported state (Daytona's strings: started, stopped, ...).</summary>
-    public volatile string State = "creating";
-
-    public string User { get; set; } = "daytona";
-    public Dictionary<string, string> Env { get; set; } = new();
-
-    /// <summary>Processes and filesystem root of this sandbox (owned by the toolbox side).</summary>
-    public SandboxRuntime Runtime { get; }
-
-    public DateTime LastActivityAt { get; private set; } = DateTime.UtcNow;
-
-    /// <summary>Records activity (resets the auto-stop timer), as toolbox calls do on Daytona.</summary>
-    public void Touch() => LastActivityAt = DateTime.UtcNow;
 }

@@ -1,7 +1,167 @@
+using System.Text.Json;
+using DaytonaPS.Emulator.Infrastructure;
+
 namespace DaytonaPS.Emulator.Api;
 
-/// <summary>/_emulator/*: change faults, latency and rate limits while running.</summary>
+/// <summary>
+/// /_emulator/*: change faults, latency and rate limits while running (behind the same bearer
+/// auth as /api; never subject to faults or rate limits).
+///   GET/PUT /_emulator/faults   {faultRate, faultKinds, latencyMs, seed, rateLimits, slowMs}
+///                               PUT changes only the fields present; rateLimits merges per name.
+///   GET/PUT /_emulator/clock    {minuteMs, tickMs}: length of an auto-stop "minute", check period
+///   POST    /_emulator/tick     runs the auto-stop/archive/delete/TTL check now
+///   PUT     /_emulator/sandboxes/{idOrName}/error  {errorReason?, recoverable?}: put a sandbox in 'error'
+/// </summary>
 public static class AdminEndpoints
 {
-    public static void Map(WebApplication app) { }
+    public static void Map(WebApplication app)
+    {
+        var g = app.MapGroup("/_emulator");
+
+        g.MapGet("/faults", (EmulatorContext ctx) => SandboxEndpoints.Json(View(ctx.Faults.Current)));
+
+        g.MapPut("/faults", async (HttpContext http, EmulatorContext ctx) =>
+        {
+            var body = await ReadObjectAsync(http);
+            var v = ctx.Faults.Current;
+            var limitsChanged = false;
+            foreach (var p in body.EnumerateObject())
+            {
+                switch (p.Name)
+                {
+                    case "faultRate":
+                        var rate = Number(p, 0, 1);
+                        v = v with { FaultRate = rate };
+                        break;
+                    case "faultKinds":
+                        v = v with { FaultKinds = Kinds(p.Value) };
+                        break;
+                    case "latencyMs":
+                        v = v with { LatencyMs = (int)Number(p, 0, int.MaxValue) };
+                        break;
+                    case "slowMs":
+                        v = v with { SlowMs = (int)Number(p, 0, int.MaxValue) };
+                        break;
+                    case "seed":
+                        v = v with { Seed = p.Value.ValueKind == JsonValueKind.Null ? null : (int)Number(p, 0, int.MaxValue) };
+                        break;
+                    case "rateLimits":
+                        v = v with { RateLimits = Limits(v.RateLimits, p.Value) };
+                        limitsChanged = true;
+                        break;
+                    default:
+                        throw new DaytonaHttpException(400, $"property {p.Name} should not exist");
+                }
+            }
+            ctx.Faults.Update(v);
+            if (limitsChanged) ctx.RateLimiter.Reset();
+            return SandboxEndpoints.Json(View(ctx.Faults.Current));
+        });
+
+        g.MapGet("/clock", (EmulatorContext ctx) => SandboxEndpoints.Json(Clock(ctx)));
+        g.MapPut("/clock", async (HttpContext http, EmulatorContext ctx) =>
+        {
+            var body = await ReadObjectAsync(http);
+            foreach (var p in body.EnumerateObject())
+            {
+                switch (p.Name)
+                {
+                    case "minuteMs": ctx.Store.MinuteLength = TimeSpan.FromMilliseconds(Number(p, 1, int.MaxValue)); break;
+                    case "tickMs": ctx.Store.TickInterval = TimeSpan.FromMilliseconds(Number(p, 1, int.MaxValue)); break;
+                    default: throw new DaytonaHttpException(400, $"property {p.Name} should not exist");
+                }
+            }
+            return SandboxEndpoints.Json(Clock(ctx));
+        });
+        g.MapPost("/tick", (EmulatorContext ctx) =>
+        {
+            ctx.Store.Tick(DateTime.UtcNow);
+            return Results.NoContent();
+        });
+
+        g.MapPut("/sandboxes/{idOrName}/error", async (string idOrName, HttpContext http, EmulatorContext ctx) =>
+        {
+            var body = await ReadObjectAsync(http);
+            var s = SandboxEndpoints.Find(ctx, idOrName);
+            lock (ctx.Store.Sync)
+            {
+                s.Generation++; // cancels any transition in flight
+                s.Pending = false;
+                s.DesiredState = "started";
+                s.ErrorReason = body.TryGetProperty("errorReason", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : "Injected by the emulator";
+                s.Recoverable = body.TryGetProperty("recoverable", out var rec) && rec.ValueKind == JsonValueKind.True;
+                s.SetState("error");
+            }
+            s.Runtime.KillAll();
+            return SandboxEndpoints.Reply(ctx, s);
+        });
+    }
+
+    private static object View(FaultSettings.Values v) => new
+    {
+        faultRate = v.FaultRate,
+        faultKinds = v.FaultKinds,
+        latencyMs = v.LatencyMs,
+        seed = v.Seed,
+        rateLimits = v.RateLimits,
+        slowMs = v.SlowMs,
+    };
+
+    private static object Clock(EmulatorContext ctx) => new
+    {
+        minuteMs = ctx.Store.MinuteLength.TotalMilliseconds,
+        tickMs = ctx.Store.TickInterval.TotalMilliseconds,
+    };
+
+    private static async Task<JsonElement> ReadObjectAsync(HttpContext http)
+    {
+        try
+        {
+            using var doc = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new DaytonaHttpException(400, "The body must be a JSON object");
+            return doc.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            throw new DaytonaHttpException(400, "The body must be a JSON object");
+        }
+    }
+
+    private static double Number(JsonProperty p, double min, double max)
+    {
+        if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetDouble(out var d) || d < min || d > max)
+            throw new DaytonaHttpException(400, $"{p.Name} must be a number from {min} to {max}");
+        return d;
+    }
+
+    private static IReadOnlyList<string> Kinds(JsonElement value)
+    {
+        var raw = value.ValueKind switch
+        {
+            JsonValueKind.Array => value.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.Number ? e.GetRawText() : e.GetString() ?? ""),
+            JsonValueKind.String => (value.GetString() ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            _ => throw new DaytonaHttpException(400, "faultKinds must be an array or a comma-separated string"),
+        };
+        var kinds = new List<string>();
+        foreach (var k in raw)
+        {
+            if (k.Equals("all", StringComparison.OrdinalIgnoreCase)) kinds.AddRange(EmulatorOptions.AllFaultKinds);
+            else if (EmulatorOptions.AllFaultKinds.Contains(k, StringComparer.OrdinalIgnoreCase)) kinds.Add(k.ToLowerInvariant());
+            else throw new DaytonaHttpException(400, $"unknown fault kind '{k}'; use {string.Join(", ", EmulatorOptions.AllFaultKinds)}");
+        }
+        return FaultSettings.Canonical(kinds);
+    }
+
+    private static IReadOnlyDictionary<string, int> Limits(IReadOnlyDictionary<string, int> current, JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.Object) throw new DaytonaHttpException(400, "rateLimits must be an object");
+        var limits = new Dictionary<string, int>(current, StringComparer.OrdinalIgnoreCase);
+        foreach (var p in value.EnumerateObject())
+        {
+            if (!EmulatorOptions.Throttlers.Contains(p.Name, StringComparer.OrdinalIgnoreCase))
+                throw new DaytonaHttpException(400, $"unknown throttler '{p.Name}'; use {string.Join(", ", EmulatorOptions.Throttlers)}");
+            limits[p.Name.ToLowerInvariant()] = (int)Number(p, 0, int.MaxValue);
+        }
+        return limits;
+    }
 }

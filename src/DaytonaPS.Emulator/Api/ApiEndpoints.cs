@@ -3,5 +3,11 @@ namespace DaytonaPS.Emulator.Api;
 /// <summary>Daytona's main REST API under /api.</summary>
 public static class ApiEndpoints
 {
-    public static void Map(WebApplication app) { }
+    public static void Map(WebApplication app)
+    {
+        SandboxEndpoints.Map(app);
+        SnapshotEndpoints.Map(app);
+        VolumeEndpoints.Map(app);
+        MiscEndpoints.Map(app);
+    }
 }

@@ -40,7 +40,7 @@ public sealed class AuthMiddleware(RequestDelegate next, EmulatorContext context
         }
     }
 
-    private static bool IsAnonymous(PathString path) =>
+    public static bool IsAnonymous(PathString path) =>
         path.Equals("/api/config") || path.StartsWithSegments("/api/health");
 
     /// <summary>Constant-time comparison so the emulator does not leak key prefixes through timing.</summary>

@@ -1,7 +1,85 @@
+using System.Text;
+
 namespace DaytonaPS.Emulator.Infrastructure;
 
-/// <summary>Injects latency and faults (placeholder until the fault work lands: passes through).</summary>
-public sealed class FaultMiddleware(RequestDelegate next)
+/// <summary>
+/// Adds --latency-ms and injects faults (--fault-rate, --fault-kinds, --seed) on /api and
+/// /toolbox requests. Never on /_emulator (the admin endpoint must stay reachable), /api/config
+/// or /api/health (so clients and readiness probes can always discover the emulator).
+/// An injected fault replaces the request: the handler does not run, so nothing changes state.
+/// </summary>
+public sealed class FaultMiddleware(RequestDelegate next, EmulatorContext context)
 {
-    public Task InvokeAsync(HttpContext http) => next(http);
+    public async Task InvokeAsync(HttpContext http)
+    {
+        var path = http.Request.Path;
+        var applies = (path.StartsWithSegments("/api") && !AuthMiddleware.IsAnonymous(path)) || path.StartsWithSegments("/toolbox");
+        if (!applies)
+        {
+            await next(http);
+            return;
+        }
+
+        var settings = context.Faults.Current;
+        try
+        {
+            if (settings.LatencyMs > 0) await Task.Delay(settings.LatencyMs, http.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        switch (context.Faults.NextFault())
+        {
+            case null:
+                await next(http);
+                break;
+            case "500":
+                await DaytonaErrors.WriteAsync(http, 500, "An unexpected error occurred.");
+                break;
+            case "503":
+                await DaytonaErrors.WriteAsync(http, 503, "Service Unavailable");
+                break;
+            case "429":
+                var throttler = RateLimiter.ThrottlerFor(http.Request.Method, path.Value ?? "");
+                var limit = settings.RateLimits.TryGetValue(throttler, out var l) && l > 0 ? l : 100;
+                await RateLimiter.WriteThrottledAsync(http, throttler, limit, 30);
+                break;
+            case "reset":
+                await ResetMidResponseAsync(http);
+                break;
+            case "slow":
+                try
+                {
+                    await Task.Delay(settings.SlowMs, http.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                await next(http);
+                break;
+        }
+    }
+
+    /// <summary>Sends headers and part of a body, then drops the connection (the client sees a reset).</summary>
+    private static async Task ResetMidResponseAsync(HttpContext http)
+    {
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = "application/json; charset=utf-8";
+        http.Response.ContentLength = 4096;
+        try
+        {
+            await http.Response.Body.WriteAsync(Encoding.UTF8.GetBytes("{\"id\":\"partial"), http.RequestAborted);
+            await http.Response.Body.FlushAsync(http.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (IOException)
+        {
+        }
+        http.Abort();
+    }
 }

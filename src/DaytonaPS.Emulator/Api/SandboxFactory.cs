@@ -1,0 +1,212 @@
+using System.Security.Cryptography;
+using System.Text;
+using DaytonaPS.Emulator.Infrastructure;
+using DaytonaPS.Emulator.Toolbox;
+
+namespace DaytonaPS.Emulator.Api;
+
+/// <summary>POST /sandbox: Daytona's validation, then a record in 'creating' (or 'pending_build').</summary>
+internal static class SandboxFactory
+{
+    public static SandboxRecord Create(EmulatorContext context, CreateSandboxRequest body)
+    {
+        // The order of these checks follows server v0.190's controller.
+        SnapshotRecord? snapshot = null;
+        if (body.BuildInfo is not null)
+        {
+            if (!string.IsNullOrEmpty(body.Snapshot))
+                throw new DaytonaHttpException(400, "Cannot specify a snapshot when using a build info entry");
+            if (string.IsNullOrWhiteSpace(body.BuildInfo.DockerfileContent))
+                throw new DaytonaHttpException(400, "buildInfo.dockerfileContent should not be empty");
+        }
+        else
+        {
+            // Zero is falsy in the server's check, so an explicit 0 passes.
+            if (body.Cpu is > 0 || body.Gpu is > 0 || body.Memory is > 0 || body.Disk is > 0 || body.GpuType is { Count: > 0 })
+                throw new DaytonaHttpException(400, "Cannot specify Sandbox resources when using a snapshot");
+            var wanted = string.IsNullOrEmpty(body.Snapshot) ? SnapshotStore.DefaultSnapshotName : body.Snapshot;
+            snapshot = context.Snapshots.Find(wanted)
+                ?? throw new DaytonaHttpException(400, $"Snapshot {wanted} not found. Did you add it through the Daytona Dashboard?");
+            if (snapshot.State != "active")
+                throw new DaytonaHttpException(400, $"Snapshot {wanted} is {snapshot.State}");
+        }
+
+        CheckMin(body.AutoStopInterval, "autoStopInterval", 0);
+        CheckMin(body.AutoPauseInterval, "autoPauseInterval", 0);
+        CheckMin(body.AutoArchiveInterval, "autoArchiveInterval", 0);
+        CheckMin(body.TtlMinutes, "ttlMinutes", 0);
+        CheckMin(body.Cpu, "cpu", 1);
+        CheckMin(body.Memory, "memory", 1);
+        CheckMin(body.Disk, "disk", 1);
+        CheckMin(body.Gpu, "gpu", 0);
+
+        var volumes = new List<SandboxVolumeDto>();
+        foreach (var mount in body.Volumes ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(mount.MountPath)) throw new DaytonaHttpException(400, "volumes.mountPath should not be empty");
+            var volume = context.Volumes.FindLive(mount.VolumeId)
+                ?? throw new DaytonaHttpException(404, $"Volume {mount.VolumeId} not found");
+            if (volume.State != "ready")
+                throw new DaytonaHttpException(400, $"Volume {mount.VolumeId} is not in a ready state. Current state: {volume.State}");
+            volume.LastUsedAt = DateTime.UtcNow;
+            volumes.Add(new SandboxVolumeDto { VolumeId = volume.Id, MountPath = mount.MountPath, Subpath = mount.Subpath });
+        }
+
+        string? linked = null;
+        if (!string.IsNullOrEmpty(body.LinkedSandbox))
+        {
+            if (body.AutoDeleteInterval != 0)
+                throw new DaytonaHttpException(400, "A linked sandbox must be ephemeral (autoDeleteInterval 0)");
+            linked = context.Store.Get(body.LinkedSandbox).Id;
+        }
+
+        var id = Guid.NewGuid().ToString();
+        var now = DateTime.UtcNow;
+        var runtime = new SandboxRuntime(Path.Combine(context.DataDir, "sandboxes", id), context.Options);
+        var sandbox = new SandboxRecord(id, string.IsNullOrEmpty(body.Name) ? id : body.Name, runtime)
+        {
+            OrganizationId = context.Options.EffectiveOrganizationId,
+            Snapshot = snapshot?.Name,
+            User = string.IsNullOrEmpty(body.User) ? "daytona" : body.User,
+            Env = new Dictionary<string, string>(body.Env ?? new()),
+            Labels = new Dictionary<string, string>(body.Labels ?? new()),
+            Public = body.Public ?? false,
+            NetworkBlockAll = body.NetworkBlockAll ?? false,
+            NetworkAllowList = body.NetworkAllowList,
+            DomainAllowList = body.DomainAllowList,
+            OutboundProxyUrl = body.OutboundProxyUrl,
+            OtelEndpointOverride = body.OtelEndpointOverride,
+            Target = string.IsNullOrEmpty(body.Target) ? "us" : body.Target,
+            Cpu = snapshot?.Cpu ?? body.Cpu ?? 1,
+            Gpu = snapshot?.Gpu ?? body.Gpu ?? 0,
+            Memory = snapshot?.Mem ?? body.Memory ?? 1,
+            Disk = snapshot?.Disk ?? body.Disk ?? 3,
+            GpuType = body.GpuType?.FirstOrDefault(),
+            AutoStopInterval = body.AutoStopInterval ?? 15,
+            AutoPauseInterval = body.AutoPauseInterval ?? 0,
+            AutoArchiveInterval = ArchiveInterval(body.AutoArchiveInterval ?? 10080),
+            AutoDeleteInterval = body.AutoDeleteInterval ?? -1,
+            AutoDestroyAt = body.TtlMinutes is > 0 ? now + context.Store.MinuteLength * body.TtlMinutes.Value : null,
+            Volumes = volumes,
+            BuildInfo = body.BuildInfo is null ? null : BuildInfo(body.BuildInfo, now),
+            SandboxClass = snapshot?.SandboxClass ?? "container",
+            Kvm = body.Kvm ?? false,
+            LinkedSandboxId = linked,
+        };
+
+        context.Store.Add(sandbox);
+        runtime.Prepare();
+        if (snapshot is not null) snapshot.LastUsedAt = now;
+        lock (context.Store.Sync)
+        {
+            if (body.BuildInfo is null)
+                context.Store.BeginTransition(sandbox, "started", "started", "creating");
+            else
+                context.Store.BeginTransition(sandbox, "started", "started", "pending_build", "building_snapshot", "starting");
+        }
+        return sandbox;
+    }
+
+    /// <summary>autoArchiveInterval 0 means "the maximum" (config maxAutoArchiveInterval).</summary>
+    public static int ArchiveInterval(int minutes) => minutes == 0 ? EmulatorContext.MaxAutoArchiveInterval : minutes;
+
+    public static void CheckMin(int? value, string name, int min)
+    {
+        if (value < min) throw new DaytonaHttpException(400, $"{name} must not be less than {min}");
+    }
+
+    public static BuildInfoDto BuildInfo(CreateBuildInfoRequest request, DateTime now)
+    {
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+            (request.DockerfileContent ?? "") + string.Join(",", request.ContextHashes ?? []))));
+        return new BuildInfoDto
+        {
+            DockerfileContent = request.DockerfileContent,
+            ContextHashes = request.ContextHashes ?? [],
+            CreatedAt = Iso.Format(now),
+            UpdatedAt = Iso.Format(now),
+            SnapshotRef = $"daytona-{hash[..32]}:daytona",
+        };
+    }
+
+    /// <summary>The full Sandbox; call with the store's lock held for a consistent picture.</summary>
+    public static SandboxDto ToDto(EmulatorContext context, SandboxRecord s) => new()
+    {
+        Id = s.Id,
+        OrganizationId = s.OrganizationId,
+        Name = s.Name,
+        Snapshot = s.Snapshot,
+        User = s.User,
+        Env = new Dictionary<string, string>(s.Env),
+        Labels = new Dictionary<string, string>(s.Labels),
+        Public = s.Public,
+        NetworkBlockAll = s.NetworkBlockAll,
+        NetworkAllowList = s.NetworkAllowList,
+        DomainAllowList = s.DomainAllowList,
+        OutboundProxyUrl = s.OutboundProxyUrl,
+        OtelEndpointOverride = s.OtelEndpointOverride,
+        Target = s.Target,
+        Cpu = s.Cpu,
+        Gpu = s.Gpu,
+        Memory = s.Memory,
+        Disk = s.Disk,
+        GpuType = s.GpuType,
+        State = s.State,
+        DesiredState = s.DesiredState,
+        ErrorReason = s.ErrorReason,
+        Recoverable = s.Recoverable,
+        AutoStopInterval = s.AutoStopInterval,
+        AutoPauseInterval = s.AutoPauseInterval,
+        AutoArchiveInterval = s.AutoArchiveInterval,
+        AutoDeleteInterval = s.AutoDeleteInterval,
+        AutoDestroyAt = Iso.Format(s.AutoDestroyAt),
+        Volumes = s.Volumes.Select(v => new SandboxVolumeDto { VolumeId = v.VolumeId, MountPath = v.MountPath, Subpath = v.Subpath }).ToList(),
+        BuildInfo = s.BuildInfo,
+        CreatedAt = Iso.Format(s.CreatedAt),
+        UpdatedAt = Iso.Format(s.UpdatedAt),
+        LastActivityAt = Iso.Format(s.LastActivityAt),
+        SandboxClass = s.SandboxClass,
+        DaemonVersion = EmulatorContext.DaemonVersion,
+        RunnerId = EmulatorContext.RunnerId,
+        LinkedSandboxId = s.LinkedSandboxId,
+        ToolboxProxyUrl = context.ToolboxProxyUrl,
+        Kvm = s.Kvm,
+    };
+
+    /// <summary>The list item: the Sandbox without env, volumes, buildInfo and the other heavy fields.</summary>
+    public static SandboxListItemDto ToListItem(EmulatorContext context, SandboxRecord s) => new()
+    {
+        Id = s.Id,
+        OrganizationId = s.OrganizationId,
+        Name = s.Name,
+        Snapshot = s.Snapshot,
+        User = s.User,
+        Labels = new Dictionary<string, string>(s.Labels),
+        Public = s.Public,
+        NetworkBlockAll = s.NetworkBlockAll,
+        NetworkAllowList = s.NetworkAllowList,
+        DomainAllowList = s.DomainAllowList,
+        Target = s.Target,
+        Cpu = s.Cpu,
+        Gpu = s.Gpu,
+        Memory = s.Memory,
+        Disk = s.Disk,
+        GpuType = s.GpuType,
+        State = s.State,
+        DesiredState = s.DesiredState,
+        ErrorReason = s.ErrorReason,
+        Recoverable = s.Recoverable,
+        AutoStopInterval = s.AutoStopInterval,
+        AutoPauseInterval = s.AutoPauseInterval,
+        AutoArchiveInterval = s.AutoArchiveInterval,
+        AutoDeleteInterval = s.AutoDeleteInterval,
+        AutoDestroyAt = Iso.Format(s.AutoDestroyAt),
+        CreatedAt = Iso.Format(s.CreatedAt),
+        UpdatedAt = Iso.Format(s.UpdatedAt),
+        LastActivityAt = Iso.Format(s.LastActivityAt),
+        SandboxClass = s.SandboxClass,
+        DaemonVersion = EmulatorContext.DaemonVersion,
+        RunnerId = EmulatorContext.RunnerId,
+        ToolboxProxyUrl = context.ToolboxProxyUrl,
+    };
+}

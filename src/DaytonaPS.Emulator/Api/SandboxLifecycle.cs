@@ -1,0 +1,119 @@
+using DaytonaPS.Emulator.Infrastructure;
+
+namespace DaytonaPS.Emulator.Api;
+
+/// <summary>
+/// Daytona's lifecycle rules (reference section 3.2, server v0.190). Every method runs with the
+/// store's lock held, checks, then starts the transition; the reply shows the transitional state.
+/// </summary>
+internal static class SandboxLifecycle
+{
+    private const string InProgress = "Sandbox state change in progress";
+
+    public static void Start(SandboxStore store, SandboxRecord s)
+    {
+        EnsureNotErrored(s);
+        if (s.State == "started" && s.DesiredState == "started" && !s.Pending) return;
+        // Starting is allowed while an archive has been asked for but not begun/finished.
+        var cancelsArchive = s.DesiredState == "archived" && s.State is "stopped" or "archiving";
+        if (!cancelsArchive) EnsureNoChangeInProgress(s);
+        if (s.State is not ("stopped" or "archived" or "archiving" or "paused"))
+            throw new DaytonaHttpException(400, "Sandbox is not in valid state");
+
+        s.Touch();
+        s.PreviewToken = SandboxRecord.NewToken(16);
+        var transitional = s.State switch
+        {
+            "archived" => "restoring",
+            "paused" => "resuming",
+            _ => "starting",
+        };
+        store.BeginTransition(s, "started", "started", transitional);
+    }
+
+    public static void Stop(SandboxStore store, SandboxRecord s)
+    {
+        EnsureNotErrored(s);
+        EnsureNoChangeInProgress(s);
+        if (s.State is not ("started" or "paused"))
+            throw new DaytonaHttpException(400, "Sandbox is not in a stoppable state");
+        store.BeginStop(s);
+    }
+
+    public static void Archive(SandboxStore store, SandboxRecord s)
+    {
+        EnsureNotErrored(s);
+        EnsureNoChangeInProgress(s);
+        if (s.State != "stopped") throw new DaytonaHttpException(400, "Sandbox is not stopped");
+        if (s.AutoDeleteInterval == 0) throw new DaytonaHttpException(400, "Ephemeral sandboxes cannot be archived");
+        store.BeginTransition(s, "archived", "archived", "archiving");
+    }
+
+    public static void Recover(SandboxStore store, SandboxRecord s)
+    {
+        EnsureNoChangeInProgress(s, allowErrored: true);
+        if (s.State != "error") throw new DaytonaHttpException(400, "Sandbox is not in an error state");
+        if (!s.Recoverable) throw new DaytonaHttpException(400, "Sandbox error is not recoverable");
+        s.ErrorReason = null;
+        s.Recoverable = false;
+        s.Touch();
+        store.BeginTransition(s, "started", "started", "starting");
+    }
+
+    public static void Delete(SandboxStore store, SandboxRecord s)
+    {
+        // Delete is refused only while a change is pending (not during a build).
+        if (s.Pending && s.State != "pending_build") throw new DaytonaHttpException(409, InProgress);
+        if (store.Live.Any(other => other.LinkedSandboxId == s.Id && other.State != "destroying"))
+            throw new DaytonaHttpException(400, "Sandbox has linked sandboxes; delete them first");
+        store.BeginDestroy(s);
+    }
+
+    public static void Pause(SandboxRecord s)
+    {
+        if (s.SandboxClass is not ("linux-vm" or "windows"))
+            throw new DaytonaHttpException(422, $"Pause is not supported for sandbox class {s.SandboxClass}");
+        EnsureNotErrored(s);
+        EnsureNoChangeInProgress(s);
+        throw new DaytonaHttpException(422, "Pause is not supported by the emulator");
+    }
+
+    public static void Resize(SandboxStore store, SandboxRecord s, ResizeSandboxRequest body)
+    {
+        if (body.Cpu is null && body.Memory is null && body.Disk is null && body.Gpu is null)
+            throw new DaytonaHttpException(400, "At least one of cpu, memory or disk must be specified");
+        SandboxFactory.CheckMin(body.Cpu, "cpu", 1);
+        SandboxFactory.CheckMin(body.Memory, "memory", 1);
+        SandboxFactory.CheckMin(body.Disk, "disk", 1);
+        if (body.Gpu is { } gpu && gpu != s.Gpu) throw new DaytonaHttpException(400, "GPU resources cannot be resized");
+        EnsureNotErrored(s);
+        EnsureNoChangeInProgress(s);
+        if (s.State is not ("started" or "stopped")) throw new DaytonaHttpException(400, "Sandbox must be started or stopped to be resized");
+        var stopped = s.State == "stopped";
+        if (body.Disk is { } disk)
+        {
+            if (disk < s.Disk) throw new DaytonaHttpException(400, "Sandbox disk size cannot be decreased");
+            if (disk > s.Disk && !stopped) throw new DaytonaHttpException(400, "Sandbox must be stopped to resize disk");
+        }
+        if (!stopped && (body.Cpu < s.Cpu || body.Memory < s.Memory))
+            throw new DaytonaHttpException(400, "Sandbox must be stopped to decrease cpu or memory");
+
+        s.Cpu = body.Cpu ?? s.Cpu;
+        s.Memory = body.Memory ?? s.Memory;
+        s.Disk = body.Disk ?? s.Disk;
+        var back = s.State;
+        store.BeginTransition(s, back, back, "resizing");
+    }
+
+    private static void EnsureNotErrored(SandboxRecord s)
+    {
+        if (s.State is "error" or "build_failed") throw new DaytonaHttpException(400, "Sandbox is in an errored state");
+    }
+
+    /// <summary>409 while a change is pending, or while the state differs from the desired state.</summary>
+    private static void EnsureNoChangeInProgress(SandboxRecord s, bool allowErrored = false)
+    {
+        if (allowErrored && s.State == "error") return;
+        if (s.Pending || s.State != s.DesiredState) throw new DaytonaHttpException(409, InProgress);
+    }
+}

@@ -1,0 +1,75 @@
+namespace DaytonaPS.Emulator.Infrastructure;
+
+/// <summary>
+/// Latency, fault injection and rate limits, changeable while the emulator runs. Readers take an
+/// immutable <see cref="Values"/> snapshot; the seeded Random is only used under the lock, so the
+/// sequence of faults for a given seed and request order is reproducible.
+/// </summary>
+public sealed class FaultSettings
+{
+    /// <summary>Default per-minute limits (UNCONFIRMED for the cloud; generous so tests never hit them by accident).</summary>
+    public static readonly IReadOnlyDictionary<string, int> DefaultRateLimits = new Dictionary<string, int>
+    {
+        ["sandbox-create"] = 1000,
+        ["sandbox-lifecycle"] = 10000,
+        ["authenticated"] = 10000,
+    };
+
+    private readonly object _sync = new();
+    private Values _current;
+    private Random _random;
+
+    public FaultSettings(EmulatorOptions options)
+    {
+        var limits = new Dictionary<string, int>(DefaultRateLimits, StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, limit) in options.RateLimits) limits[name.ToLowerInvariant()] = limit;
+        _current = new Values(options.FaultRate, Canonical(options.FaultKinds), options.LatencyMs, options.Seed, limits, 5000);
+        _random = NewRandom(options.Seed);
+    }
+
+    /// <summary>
+    /// One consistent view of the settings. RateLimits: requests per 60 s window per throttler; 0 = unlimited.
+    /// SlowMs: how long a 'slow' fault delays the response.
+    /// </summary>
+    public sealed record Values(
+        double FaultRate,
+        IReadOnlyList<string> FaultKinds,
+        int LatencyMs,
+        int? Seed,
+        IReadOnlyDictionary<string, int> RateLimits,
+        int SlowMs);
+
+    public Values Current => Volatile.Read(ref _current);
+
+    /// <summary>Replaces the settings; a (new) seed restarts the fault sequence.</summary>
+    public void Update(Values values)
+    {
+        lock (_sync)
+        {
+            var reseed = values.Seed != _current.Seed || values.Seed is not null;
+            Volatile.Write(ref _current, values with { FaultKinds = Canonical(values.FaultKinds) });
+            if (reseed) _random = NewRandom(values.Seed);
+        }
+    }
+
+    /// <summary>Draws whether this request gets a fault, and which: null for none.</summary>
+    public string? NextFault()
+    {
+        lock (_sync)
+        {
+            var v = _current;
+            if (v.FaultRate <= 0 || v.FaultKinds.Count == 0) return null;
+            if (_random.NextDouble() >= v.FaultRate) return null;
+            return v.FaultKinds[_random.Next(v.FaultKinds.Count)];
+        }
+    }
+
+    /// <summary>Kinds in a fixed order, so a seed picks the same kinds whatever order they were given in.</summary>
+    public static IReadOnlyList<string> Canonical(IEnumerable<string> kinds)
+    {
+        var set = new HashSet<string>(kinds, StringComparer.OrdinalIgnoreCase);
+        return EmulatorOptions.AllFaultKinds.Where(set.Contains).ToArray();
+    }
+
+    private static Random NewRandom(int? seed) => seed is { } s ? new Random(s) : new Random();
+}
