@@ -417,8 +417,18 @@ function Get-SyntaxParameterSet {
         foreach ($n in $s.ParameterNames) {
             $p = $Page.Parameters | Where-Object { $_.Name -eq $n } | Select-Object -First 1
             if (-not $p) {
-                Write-Warning "$($Page.Path): SYNTAX '$($s.Name)' names -$n, which PARAMETERS does not document."
-                $p = [pscustomobject]@{ Name = $n; Description = @(); Metadata = @() }
+                if ($script:CommonParameterNames -notcontains $n) {
+                    Write-Warning "$($Page.Path): SYNTAX '$($s.Name)' names -$n, which PARAMETERS does not document."
+                }
+                # Take what the syntax line says: '-Name <Type>' or a bare switch '[-Force]'.
+                $type = 'SwitchParameter'
+                $m = [regex]::Match($s.Text, '-' + [regex]::Escape($n) + '\]?\s+<([^>]+)>')
+                if ($m.Success) { $type = $m.Groups[1].Value }
+                $p = [pscustomobject]@{ Name = $n; Description = @(); Metadata = @([pscustomobject]@{
+                            Type = $type; ParameterSets = @('(All)'); Aliases = @(); AcceptedValues = @(); Required = $false
+                            Position = 'Named'; DefaultValue = 'None'; PipelineInput = 'False'; Globbing = $false
+                        })
+                }
             }
             $meta = Get-ParameterMetadataForSet -Parameter $p -SetName $s.Name
             if (-not $meta -and $single -and $p.Metadata.Count) { $meta = $p.Metadata[0] }
