@@ -11,7 +11,18 @@
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
     FormatsToProcess     = @('DaytonaPS.Format.ps1xml')
-    CmdletsToExport      = @()
+    CmdletsToExport      = @(
+        'Connect-Daytona'
+        'Disconnect-Daytona'
+        'Get-DaytonaContext'
+        'New-DaytonaSandbox'
+        'Get-DaytonaSandbox'
+        'Remove-DaytonaSandbox'
+        'Start-DaytonaSandbox'
+        'Stop-DaytonaSandbox'
+        'Wait-DaytonaSandbox'
+        'Set-DaytonaSandbox'
+    )
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()

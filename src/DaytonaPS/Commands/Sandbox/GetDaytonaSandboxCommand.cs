@@ -1,0 +1,143 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using DaytonaPS.Api;
+
+namespace DaytonaPS.Commands.Sandbox;
+
+/// <summary>Get-DaytonaSandbox: finds sandboxes by id, name (wildcards), labels, state and target.</summary>
+[Cmdlet(VerbsCommon.Get, "DaytonaSandbox", DefaultParameterSetName = ListSet, SupportsPaging = true)]
+[OutputType(typeof(DaytonaPS.Sandbox))]
+public sealed class GetDaytonaSandboxCommand : DaytonaApiCmdlet
+{
+    private const string ListSet = "List";
+    private const string IdSet = "Id";
+
+    /// <summary>Sandbox ids (or exact names).</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
+    [Alias("SandboxId")]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SandboxCompleter))]
+    public string[] Id { get; set; } = Array.Empty<string>();
+
+    /// <summary>Names; wildcards allowed.</summary>
+    [Parameter(Position = 0, ParameterSetName = ListSet)]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(SandboxCompleter))]
+    public string[]? Name { get; set; }
+
+    /// <summary>Only sandboxes carrying all these labels (filtered by Daytona).</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    [ValidateNotNull]
+    public Hashtable? Label { get; set; }
+
+    /// <summary>Only sandboxes in these states.</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SandboxStateCompleter))]
+    public string[]? State { get; set; }
+
+    /// <summary>Only sandboxes in these regions.</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    [ValidateNotNullOrEmpty]
+    public string[]? Target { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == IdSet)
+        {
+            foreach (var id in Id)
+            {
+                var key = id.Trim();
+                Run(async (pipe, ct) =>
+                {
+                    var dto = await Api(pipe).GetSandboxAsync(key, ct).ConfigureAwait(false);
+                    if (dto is not null) pipe.WriteObject(new DaytonaPS.Sandbox(dto));
+                }, key);
+            }
+            return;
+        }
+        Run(ListAsync);
+    }
+
+    private async Task ListAsync(CmdletPipe pipe, CancellationToken ct)
+    {
+        var patterns = (Name ?? Array.Empty<string>())
+            .Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase | WildcardOptions.CultureInvariant))
+            .ToArray();
+        var literalNames = (Name ?? Array.Empty<string>()).Where(n => !WildcardPattern.ContainsWildcardCharacters(n)).ToList();
+        var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+        var query = new SandboxListQuery
+        {
+            Labels = Label is null ? null : ToMap(Label),
+            States = State,
+            Targets = Target,
+        };
+        // Daytona filters names by case-insensitive prefix: send the common literal prefix of a single pattern.
+        if (Name is { Length: 1 }) query.NamePrefix = LiteralPrefix(Name[0]);
+
+        var skip = PagingParameters.Skip;
+        var first = PagingParameters.First;
+        if (first == 0) return;
+        if (patterns.Length == 0 && first < ulong.MaxValue)
+        {
+            query.Limit = (int)Math.Min(SandboxListQuery.MaxPageSize, first + Math.Min(skip, (ulong)SandboxListQuery.MaxPageSize));
+        }
+
+        ulong seen = 0, written = 0;
+        string? cursor = null;
+        var api = Api(pipe);
+        do
+        {
+            var page = await api.ListSandboxesAsync(query, cursor, ct).ConfigureAwait(false);
+            if (page is null) break;
+            foreach (var item in page.Items)
+            {
+                var name = string.IsNullOrEmpty(item.Name) ? item.Id : item.Name!;
+                if (patterns.Length > 0 && !patterns.Any(p => p.IsMatch(name))) continue;
+                found.Add(name);
+                if (seen++ < skip) continue;
+                pipe.WriteObject(new DaytonaPS.Sandbox(item));
+                if (++written >= first) break;
+            }
+            if (written >= first) break;
+            cursor = page.NextCursor;
+        }
+        while (!string.IsNullOrEmpty(cursor));
+
+        if (PagingParameters.IncludeTotalCount)
+        {
+            pipe.WriteObject(PagingParameters.NewTotalCount(seen, written >= first ? 0.0 : 1.0));
+        }
+        foreach (var literal in literalNames)
+        {
+            if (!found.Contains(literal) && written < first)
+            {
+                pipe.WriteError(new ErrorRecord(
+                    new DaytonaException(ErrorIds.NotFound, ErrorCategory.ObjectNotFound, $"No sandbox named '{literal}' matches the filters."),
+                    ErrorIds.NotFound, ErrorCategory.ObjectNotFound, literal));
+            }
+        }
+    }
+
+    internal static string? LiteralPrefix(string pattern)
+    {
+        var end = pattern.IndexOfAny(new[] { '*', '?', '[', '`' });
+        var prefix = end < 0 ? pattern : pattern.Substring(0, end);
+        return prefix.Length == 0 ? null : prefix;
+    }
+
+    private static Dictionary<string, string> ToMap(IDictionary table)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (DictionaryEntry e in table)
+            map[LanguagePrimitives.ConvertTo<string>(e.Key)] = e.Value is null ? string.Empty : LanguagePrimitives.ConvertTo<string>(e.Value);
+        return map;
+    }
+}

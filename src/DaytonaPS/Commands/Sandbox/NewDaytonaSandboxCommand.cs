@@ -1,0 +1,212 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using DaytonaPS.Api;
+
+namespace DaytonaPS.Commands.Sandbox;
+
+/// <summary>New-DaytonaSandbox: creates a sandbox from a snapshot or an image and waits until it is started.</summary>
+[Cmdlet(VerbsCommon.New, "DaytonaSandbox", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = SnapshotSet)]
+[OutputType(typeof(DaytonaPS.Sandbox))]
+public sealed class NewDaytonaSandboxCommand : DaytonaApiCmdlet
+{
+    private const string SnapshotSet = "Snapshot";
+    private const string ImageSet = "Image";
+
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? Name { get; set; }
+
+    /// <summary>Snapshot id or name; omitted = Daytona's default snapshot.</summary>
+    [Parameter(ParameterSetName = SnapshotSet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? Snapshot { get; set; }
+
+    /// <summary>A container image (e.g. python:3.12), built by Daytona; resources may only be set with an image.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ImageSet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Image { get; set; } = null!;
+
+    [Parameter(ParameterSetName = ImageSet)]
+    [ValidateRange(1, 1024)]
+    public int Cpu { get; set; }
+
+    /// <summary>GB.</summary>
+    [Parameter(ParameterSetName = ImageSet)]
+    [ValidateRange(1, 4096)]
+    public int Memory { get; set; }
+
+    /// <summary>GB.</summary>
+    [Parameter(ParameterSetName = ImageSet)]
+    [ValidateRange(1, 65536)]
+    public int Disk { get; set; }
+
+    [Parameter(ParameterSetName = ImageSet)]
+    [ValidateRange(0, 64)]
+    public int Gpu { get; set; }
+
+    [Parameter]
+    [ValidateNotNull]
+    public Hashtable? Label { get; set; }
+
+    [Parameter]
+    [ValidateNotNull]
+    [Alias("Env")]
+    public Hashtable? Environment { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Target { get; set; }
+
+    [Parameter]
+    public SwitchParameter Public { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int AutoStopMinutes { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int AutoArchiveMinutes { get; set; }
+
+    [Parameter]
+    [ValidateRange(-1, int.MaxValue)]
+    public int AutoDeleteMinutes { get; set; }
+
+    /// <summary>Delete the sandbox as soon as it stops (auto-delete 0).</summary>
+    [Parameter]
+    public SwitchParameter Ephemeral { get; set; }
+
+    /// <summary>Volumes to mount: @{VolumeId='data'; MountPath='/data'} or 'data:/data'.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    [SandboxVolumeTransformation]
+    public SandboxVolume[]? Volume { get; set; }
+
+    [Parameter]
+    public SwitchParameter NetworkBlockAll { get; set; }
+
+    /// <summary>CIDRs the sandbox may reach (e.g. 10.0.0.0/24).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? NetworkAllowList { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? User { get; set; }
+
+    /// <summary>Seconds to wait for 'started' (0 = no limit).</summary>
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int TimeoutSec { get; set; } = 120;
+
+    [Parameter]
+    public SwitchParameter NoWait { get; set; }
+
+    /// <summary>Keep a sandbox that failed to start instead of removing it.</summary>
+    [Parameter]
+    public SwitchParameter KeepOnFailure { get; set; }
+
+    private bool Has(string name) => MyInvocation.BoundParameters.ContainsKey(name);
+
+    protected override void BeginProcessing()
+    {
+        if (Ephemeral && Has(nameof(AutoDeleteMinutes)) && AutoDeleteMinutes != 0)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Ephemeral means -AutoDeleteMinutes 0; do not give both."),
+                ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, null));
+        }
+        base.BeginProcessing();
+    }
+
+    protected override void ProcessRecord()
+    {
+        var body = BuildBody();
+        var what = Name is null ? "sandbox" : $"sandbox '{Name}'";
+        var from = ParameterSetName == ImageSet ? $"image {Image}" : Snapshot is null ? "the default snapshot" : $"snapshot {Snapshot}";
+        if (!ShouldProcess(what, $"Create from {from}")) return;
+        Run((pipe, ct) => CreateAsync(pipe, body, ct), Name);
+    }
+
+    private async Task CreateAsync(CmdletPipe pipe, CreateSandboxDto body, CancellationToken ct)
+    {
+        var ops = Sandboxes(pipe);
+        var created = await ops.CreateAsync(body, ct).ConfigureAwait(false);
+        var display = new DaytonaPS.Sandbox(created).Describe();
+        pipe.WriteVerbose($"Created {display}: {created.State}.");
+        if (NoWait || created.State == SandboxStates.Started)
+        {
+            pipe.WriteObject(new DaytonaPS.Sandbox(created));
+            return;
+        }
+        SandboxDto? ready;
+        try
+        {
+            ready = await ops.WaitForStateAsync(created.Id, display, new[] { SandboxStates.Started },
+                TimeoutSec <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(TimeoutSec), ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is DaytonaException || ex is DaytonaApiException)
+        {
+            if (KeepOnFailure)
+            {
+                pipe.WriteWarning($"{display} did not start; it is kept (-KeepOnFailure).");
+            }
+            else
+            {
+                pipe.WriteWarning($"{display} did not start; removing it (use -KeepOnFailure to keep it).");
+                try
+                {
+                    await ops.RemoveAsync(created.Id, display, wait: false, TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+                }
+                catch (DaytonaApiException removeError)
+                {
+                    pipe.WriteWarning($"Could not remove {display}: {removeError.Message}");
+                }
+            }
+            throw;
+        }
+        pipe.WriteObject(new DaytonaPS.Sandbox(ready!));
+    }
+
+    private CreateSandboxDto BuildBody()
+    {
+        var body = new CreateSandboxDto
+        {
+            Name = Name,
+            User = User,
+            Target = Target ?? Connection.Target,
+            Public = Has(nameof(Public)) ? Public.IsPresent : null,
+            AutoStopInterval = Has(nameof(AutoStopMinutes)) ? AutoStopMinutes : null,
+            AutoArchiveInterval = Has(nameof(AutoArchiveMinutes)) ? AutoArchiveMinutes : null,
+            AutoDeleteInterval = Ephemeral ? 0 : Has(nameof(AutoDeleteMinutes)) ? AutoDeleteMinutes : null,
+            NetworkBlockAll = NetworkBlockAll ? true : null,
+            NetworkAllowList = NetworkAllowList is null ? null : string.Join(",", NetworkAllowList.Select(s => s.Trim())),
+            Volumes = Volume?.Select(v => new SandboxVolumeDto { VolumeId = v.VolumeId, MountPath = v.MountPath, Subpath = v.Subpath }).ToList(),
+        };
+        if (ParameterSetName == ImageSet)
+        {
+            body.BuildInfo = new BuildInfoDto { DockerfileContent = "FROM " + Image + "\n" };
+            if (Has(nameof(Cpu))) body.Cpu = Cpu;
+            if (Has(nameof(Memory))) body.Memory = Memory;
+            if (Has(nameof(Disk))) body.Disk = Disk;
+            if (Has(nameof(Gpu))) body.Gpu = Gpu;
+        }
+        else
+        {
+            body.Snapshot = Snapshot;
+        }
+        if (Label is not null)
+            foreach (DictionaryEntry e in Label)
+                body.Labels[LanguagePrimitives.ConvertTo<string>(e.Key)] = e.Value is null ? string.Empty : LanguagePrimitives.ConvertTo<string>(e.Value);
+        // Daytona's SDKs always set the toolbox language label; code-run relies on it.
+        if (!body.Labels.ContainsKey(SandboxOperations.LanguageLabel)) body.Labels[SandboxOperations.LanguageLabel] = "python";
+        if (Environment is not null)
+            foreach (DictionaryEntry e in Environment)
+                body.Env[LanguagePrimitives.ConvertTo<string>(e.Key)] = e.Value is null ? string.Empty : LanguagePrimitives.ConvertTo<string>(e.Value);
+        return body;
+    }
+}

@@ -1,0 +1,107 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace DaytonaPS.Commands.Sandbox;
+
+/// <summary>Set-DaytonaSandbox: changes labels, auto-stop/archive/delete intervals and preview visibility.</summary>
+[Cmdlet(VerbsCommon.Set, "DaytonaSandbox", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = IdSet)]
+[OutputType(typeof(DaytonaPS.Sandbox))]
+public sealed class SetDaytonaSandboxCommand : DaytonaSandboxCmdlet
+{
+    /// <summary>Labels to add or change; other labels stay.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Hashtable? Label { get; set; }
+
+    /// <summary>The complete new set of labels (replaces all; @{} removes all).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Hashtable? ReplaceLabel { get; set; }
+
+    /// <summary>Label keys to remove.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? RemoveLabel { get; set; }
+
+    /// <summary>Minutes of inactivity before the sandbox stops; 0 = never.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int AutoStopMinutes { get; set; }
+
+    /// <summary>Minutes stopped before it is archived; 0 = the maximum Daytona allows.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int AutoArchiveMinutes { get; set; }
+
+    /// <summary>Minutes stopped before it is deleted; -1 = never, 0 = as soon as it stops.</summary>
+    [Parameter]
+    [ValidateRange(-1, int.MaxValue)]
+    public int AutoDeleteMinutes { get; set; }
+
+    /// <summary>Make preview links public (-Public) or private (-Public:$false).</summary>
+    [Parameter]
+    public SwitchParameter Public { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        if (Label is not null && ReplaceLabel is not null)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Use -Label (merge) or -ReplaceLabel (replace), not both."),
+                ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, null));
+        }
+        base.BeginProcessing();
+    }
+
+    private bool Has(string name) => MyInvocation.BoundParameters.ContainsKey(name);
+
+    private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, CancellationToken ct)
+    {
+        var api = Api(pipe);
+        var dto = await FetchAsync(pipe, known?.Id ?? idOrName, ct).ConfigureAwait(false);
+        var display = Describe(dto);
+        var changes = new List<string>();
+        if (Label is not null) changes.Add("merge labels");
+        if (ReplaceLabel is not null) changes.Add("replace labels");
+        if (RemoveLabel is not null) changes.Add("remove labels " + string.Join(", ", RemoveLabel));
+        if (Has(nameof(AutoStopMinutes))) changes.Add($"auto-stop {AutoStopMinutes} min");
+        if (Has(nameof(AutoArchiveMinutes))) changes.Add($"auto-archive {AutoArchiveMinutes} min");
+        if (Has(nameof(AutoDeleteMinutes))) changes.Add($"auto-delete {AutoDeleteMinutes} min");
+        if (Has(nameof(Public))) changes.Add(Public ? "make public" : "make private");
+        if (changes.Count == 0)
+        {
+            pipe.WriteVerbose($"{display}: nothing to change.");
+        }
+        else if (!await pipe.ShouldProcessAsync(display, "Set " + string.Join("; ", changes)).ConfigureAwait(false))
+        {
+            return;
+        }
+        else
+        {
+            if (Label is not null || ReplaceLabel is not null || RemoveLabel is not null)
+            {
+                var labels = ReplaceLabel is not null
+                    ? new Dictionary<string, string>(ToStringMap(ReplaceLabel), StringComparer.Ordinal)
+                    : new Dictionary<string, string>(dto.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+                if (Label is not null) foreach (var pair in ToStringMap(Label)) labels[pair.Key] = pair.Value;
+                if (RemoveLabel is not null) foreach (var key in RemoveLabel) labels.Remove(key);
+                await api.ReplaceLabelsAsync(dto.Id, labels, ct).ConfigureAwait(false);
+            }
+            if (Has(nameof(AutoStopMinutes))) await api.SetIntervalAsync(dto.Id, "autostop", AutoStopMinutes, ct).ConfigureAwait(false);
+            if (Has(nameof(AutoArchiveMinutes))) await api.SetIntervalAsync(dto.Id, "autoarchive", AutoArchiveMinutes, ct).ConfigureAwait(false);
+            if (Has(nameof(AutoDeleteMinutes))) await api.SetIntervalAsync(dto.Id, "autodelete", AutoDeleteMinutes, ct).ConfigureAwait(false);
+            if (Has(nameof(Public))) await api.SetPublicAsync(dto.Id, Public.IsPresent, ct).ConfigureAwait(false);
+        }
+        if (PassThru)
+        {
+            var fresh = await FetchAsync(pipe, dto.Id, ct).ConfigureAwait(false);
+            pipe.WriteObject(new DaytonaPS.Sandbox(fresh));
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace DaytonaPS.Commands.Sandbox;
+
+/// <summary>Stop-DaytonaSandbox: stops (or with -Archive, stops and archives) sandboxes and waits for it.</summary>
+[Cmdlet(VerbsLifecycle.Stop, "DaytonaSandbox", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = IdSet)]
+[OutputType(typeof(DaytonaPS.Sandbox))]
+public sealed class StopDaytonaSandboxCommand : DaytonaSandboxCmdlet
+{
+    /// <summary>After stopping, archive the sandbox (moves it to cheaper storage).</summary>
+    [Parameter]
+    public SwitchParameter Archive { get; set; }
+
+    /// <summary>Kill the sandbox's processes (SIGKILL) instead of asking them to end (SIGTERM).</summary>
+    [Parameter]
+    public SwitchParameter Kill { get; set; }
+
+    [Parameter]
+    public SwitchParameter NoWait { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int TimeoutSec { get; set; } = 60;
+
+    private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, CancellationToken ct)
+    {
+        var dto = await FetchAsync(pipe, known?.Id ?? idOrName, ct).ConfigureAwait(false);
+        var display = Describe(dto);
+        if (!await pipe.ShouldProcessAsync(display, Archive ? "Stop and archive" : "Stop").ConfigureAwait(false)) return;
+        var result = await Sandboxes(pipe).StopAsync(dto, display, Archive, Kill, !NoWait, Seconds(TimeoutSec), ct).ConfigureAwait(false);
+        if (result is null)
+        {
+            pipe.WriteVerbose($"{display} was ephemeral and has been deleted.");
+            return;
+        }
+        if (PassThru) pipe.WriteObject(new DaytonaPS.Sandbox(result));
+    }
+}
