@@ -9,7 +9,8 @@ BeforeDiscovery {
     $ModuleFile = if (Test-Path -LiteralPath (Join-Path $ModulePath 'DaytonaPS.psd1')) { Join-Path $ModulePath 'DaytonaPS.psd1' } else { $ModulePath }
     # Discovery needs the command list, so the module is imported here; a failed import surfaces as
     # the 'imports' test below rather than as a discovery crash.
-    $Module = Import-Module $ModuleFile -PassThru -Force -ErrorAction SilentlyContinue | Where-Object Name -EQ 'DaytonaPS' | Select-Object -First 1
+    $Module = Get-Module DaytonaPS
+    if (-not $Module) { $Module = Import-Module $ModuleFile -PassThru -ErrorAction SilentlyContinue | Where-Object Name -EQ 'DaytonaPS' | Select-Object -First 1 }
 
     $common = @([System.Management.Automation.Cmdlet]::CommonParameters) + @([System.Management.Automation.Cmdlet]::OptionalCommonParameters) + 'ProgressAction'
     $DocPageNames = @(
