@@ -161,13 +161,14 @@ public sealed class SandboxStore : IDisposable
                     case "started" when s.AutoStopInterval > 0 && now - s.LastActivityAt >= minute * s.AutoStopInterval:
                         BeginStop(s);
                         break;
-                    case "stopped" when s.AutoDeleteInterval > 0 && idle >= minute * s.AutoDeleteInterval:
+                    // autoDelete 0 on an already stopped sandbox: delete at the next check.
+                    case "stopped" when s.AutoDeleteInterval >= 0 && idle >= minute * s.AutoDeleteInterval:
                         BeginDestroy(s);
                         break;
                     case "stopped" when s.AutoArchiveInterval > 0 && now - s.StateChangedAt >= minute * s.AutoArchiveInterval:
                         BeginTransition(s, "archived", "archived", "archiving");
                         break;
-                    case "archived" when s.AutoDeleteInterval > 0 && idle >= minute * s.AutoDeleteInterval:
+                    case "archived" when s.AutoDeleteInterval >= 0 && idle >= minute * s.AutoDeleteInterval:
                         BeginDestroy(s);
                         break;
                 }

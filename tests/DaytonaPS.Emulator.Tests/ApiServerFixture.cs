@@ -1,0 +1,104 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Xunit;
+
+namespace DaytonaPS.Emulator.Tests;
+
+/// <summary>An in-process emulator on port 0 plus a real HttpClient with an API key.</summary>
+public class ApiServerFixture : IAsyncLifetime
+{
+    /// <summary>How long transitional states last on this server.</summary>
+    protected virtual int TransitionMs => 40;
+
+    public const string ApiKey = "api-test-key-0123456789";
+
+    public EmulatorServer Server { get; private set; } = null!;
+    public HttpClient Http { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Server = await EmulatorServer.StartAsync(new EmulatorOptions { Urls = "http://127.0.0.1:0", TransitionMs = TransitionMs, ApiKeys = { ApiKey } });
+        Http = Api.Client(Server, ApiKey);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        await Server.DisposeAsync();
+    }
+}
+
+/// <summary>Slower transitions, so a test can act while a sandbox is still 'stopping', 'creating', ...</summary>
+public sealed class LifecycleServerFixture : ApiServerFixture
+{
+    protected override int TransitionMs => 300;
+}
+
+/// <summary>Helpers shared by the API and fault tests.</summary>
+public static class Api
+{
+    public static HttpClient Client(EmulatorServer server, string? key)
+    {
+        var http = new HttpClient { BaseAddress = new Uri(server.BaseUrl + "/"), Timeout = TimeSpan.FromSeconds(30) };
+        if (key is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return http;
+    }
+
+    public static StringContent JsonContent(string json) => new(json, Encoding.UTF8, "application/json");
+
+    public static async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpClient http, HttpMethod method, string path, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is string raw) request.Content = JsonContent(raw);
+        else if (body is not null) request.Content = System.Net.Http.Json.JsonContent.Create(body);
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    public static async Task<JsonElement> CreateAsync(HttpClient http, object? body = null)
+    {
+        var (status, json) = await SendAsync(http, HttpMethod.Post, "api/sandbox", body ?? new { });
+        Assert.True(status == HttpStatusCode.OK, $"create gave {(int)status}: {json}");
+        return json;
+    }
+
+    /// <summary>Creates a sandbox and waits until it is started; returns its id.</summary>
+    public static async Task<string> CreateStartedAsync(HttpClient http, object? body = null)
+    {
+        var id = (await CreateAsync(http, body)).GetProperty("id").GetString()!;
+        await WaitForStateAsync(http, id, "started");
+        return id;
+    }
+
+    public static async Task<JsonElement> WaitForStateAsync(HttpClient http, string id, string state)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var (status, json) = await SendAsync(http, HttpMethod.Get, $"api/sandbox/{id}");
+            if (state == "destroyed" && status == HttpStatusCode.NotFound) return json;
+            Assert.Equal(HttpStatusCode.OK, status);
+            if (json.GetProperty("state").GetString() == state) return json;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"sandbox {id} stayed {json.GetProperty("state")}, wanted {state}");
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>Asserts Daytona's error body: {statusCode, error, message, path, timestamp}.</summary>
+    public static void AssertError(JsonElement body, int status, string message)
+    {
+        Assert.Equal(status, body.GetProperty("statusCode").GetInt32());
+        Assert.Equal(message, body.GetProperty("message").GetString());
+        Assert.False(string.IsNullOrEmpty(body.GetProperty("error").GetString()));
+        Assert.StartsWith("/", body.GetProperty("path").GetString());
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", body.GetProperty("timestamp").GetString());
+    }
+
+    public static string State(JsonElement sandbox) => sandbox.GetProperty("state").GetString()!;
+
+    public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
+}
