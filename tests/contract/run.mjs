@@ -32,7 +32,7 @@ const files = readdirSync(path.join(CONTRACT_DIR, 'test'))
   .map((f) => path.join('test', f));
 
 const args = [
-  '--test', '--test-timeout=180000',
+  '--test', '--test-timeout=180000', `--test-concurrency=${files.length}`,
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   `--test-reporter=${path.join(CONTRACT_DIR, 'lib', 'summary-reporter.mjs')}`, `--test-reporter-destination=${partialPath}`,
 ];

@@ -1,6 +1,7 @@
 // Imported by every test file: gives the suite one emulator and a Daytona client pointed at it,
 // plus small helpers that give each test its own sandboxes and clean them up.
 import { after, before } from 'node:test';
+import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Daytona } from '@daytonaio/sdk';
 import { buildEmulator, startEmulator } from './emulator.mjs';
@@ -39,6 +40,9 @@ export function useEmulator() {
   after(async () => {
     await ctx.daytona?.[Symbol.asyncDispose]?.();
     await state?.stop?.();
+    // axios uses Node's global keep-alive agent; its idle sockets would keep this file's process
+    // alive for another ~5 s after the last test.
+    http.globalAgent.destroy();
   });
   return ctx;
 }
