@@ -27,6 +27,10 @@ public static class ToolboxEndpoints
             {
                 return ToolboxErrors.Result(http, ex);
             }
+            catch (Exception ex) when (!http.Response.HasStarted && Translate(ex) is { } translated)
+            {
+                return ToolboxErrors.Result(http, translated);
+            }
         });
 
         group.MapGet("/work-dir", () => Results.Json(new { dir = SandboxPaths.WorkDir }, JsonDefaults.Options));
@@ -58,6 +62,15 @@ public static class ToolboxEndpoints
         sandbox.Touch();
         return sandbox;
     }
+
+    /// <summary>Filesystem failures as the daemon reports them.</summary>
+    private static ToolboxException? Translate(Exception ex) => ex switch
+    {
+        UnauthorizedAccessException => ToolboxException.Forbidden(ex.Message),
+        FileNotFoundException or DirectoryNotFoundException => ToolboxException.NotFound(ex.Message),
+        IOException => ToolboxException.BadRequest(ex.Message),
+        _ => null,
+    };
 
     /// <summary>Reads a JSON body; a malformed one is the daemon's 400 INVALID_REQUEST_BODY.</summary>
     public static async Task<T> ReadJsonAsync<T>(HttpContext http) where T : class
