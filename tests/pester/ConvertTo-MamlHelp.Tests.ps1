@@ -363,6 +363,45 @@ Describe 'ConvertTo-MamlHelp.ps1' {
         }
     }
 
+    Context 'New-HelpMarkdown.ps1 skeletons' {
+        BeforeAll {
+            $Skeletons = Join-Path $TestDrive 'skeletons'
+            $null = & (Join-Path $RepoRoot 'tools/New-HelpMarkdown.ps1') -ModulePath (Join-Path $ModuleBase 'SampleHelpMod.psm1') -OutputPath $Skeletons
+            Remove-Module SampleHelpMod -Force -ErrorAction SilentlyContinue
+            Import-Module (Join-Path $RepoRoot 'tools/HelpMarkdown.psm1') -Force
+            $Skeleton = ConvertFrom-HelpMarkdown -Path (Join-Path $Skeletons 'Get-SampleThing.md')
+        }
+
+        It 'takes syntax and parameter metadata from the code' {
+            @($Skeleton.Syntax | ForEach-Object Name) | Should -Be @('ByName', 'ById')
+            @($Skeleton.Parameters.Name) | Should -Be @('Force', 'Id', 'Kind', 'Name')
+            $id = ($Skeleton.Parameters | Where-Object Name -EQ 'Id').Metadata[0]
+            $id.Required | Should -BeTrue
+            $id.ParameterSets | Should -Be @('ById')
+            $id.Aliases | Should -Be @('ThingId', 'Key')
+            $id.PipelineInput | Should -Be 'True (ByPropertyName)'
+            $name = ($Skeleton.Parameters | Where-Object Name -EQ 'Name').Metadata[0]
+            $name.Position | Should -Be '0'
+            $name.Globbing | Should -BeTrue
+            $name.Type | Should -Be 'String[]'
+            ($Skeleton.Parameters | Where-Object Name -EQ 'Kind').Metadata[0].AcceptedValues | Should -Be @('small', 'large')
+            ($Skeleton.Parameters | Where-Object Name -EQ 'Force').Metadata[0].ParameterSets | Should -Be @('(All)')
+        }
+
+        It 'leaves the prose as placeholders the doc guard rejects' {
+            ($Skeleton.Synopsis -join ' ') | Should -Match '\{\{ Fill in the Synopsis \}\}'
+            @($Skeleton.Examples).Count | Should -Be 2
+        }
+
+        It 'never overwrites a page without -Force' {
+            $page = Join-Path $Skeletons 'Get-SampleThing.md'
+            Set-Content -LiteralPath $page -Value 'kept'
+            $null = & (Join-Path $RepoRoot 'tools/New-HelpMarkdown.ps1') -ModulePath (Join-Path $ModuleBase 'SampleHelpMod.psm1') -OutputPath $Skeletons
+            Remove-Module SampleHelpMod -Force -ErrorAction SilentlyContinue
+            (Get-Content -LiteralPath $page -Raw).Trim() | Should -Be 'kept'
+        }
+    }
+
     Context 'bad input' {
         It 'fails on a page with no cmdlet heading, naming the file' {
             $bad = Join-Path $TestDrive 'bad'
