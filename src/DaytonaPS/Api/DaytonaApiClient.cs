@@ -135,7 +135,7 @@ internal sealed class DaytonaApiClient
         }
     }
 
-    private static async Task<DaytonaApiException> CreateErrorAsync(HttpResponseMessage response, HttpMethod method, Uri uri, int attempts)
+    internal static async Task<DaytonaApiException> CreateErrorAsync(HttpResponseMessage response, HttpMethod method, Uri uri, int attempts)
     {
         var status = (int)response.StatusCode;
         string? text = null;

@@ -24,4 +24,11 @@ public static class ErrorIds
     public const string InvalidArgument = "DaytonaInvalidArgument";
     public const string SandboxFailed = "DaytonaSandboxFailed";
     public const string ContextClosed = "DaytonaContextClosed";
+    // SSH (Enter-DaytonaSsh, New-/Revoke-DaytonaSshAccess)
+    public const string SshNotInteractive = "DaytonaSshNotInteractive";
+    public const string SshClientNotFound = "DaytonaSshClientNotFound";
+    public const string SshAccessUnparsable = "DaytonaSshAccessUnparsable";
+    public const string SshConfigFailed = "DaytonaSshConfigFailed";
+    public const string SshLaunchFailed = "DaytonaSshLaunchFailed";
+    public const string SandboxNotStarted = "DaytonaSandboxNotStarted";
 }

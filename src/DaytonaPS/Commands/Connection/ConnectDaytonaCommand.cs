@@ -58,6 +58,11 @@ public sealed class ConnectDaytonaCommand : DaytonaCmdlet
     [ValidateRange(0, 20)]
     public int MaximumRetryCount { get; set; } = DaytonaClientSettings.DefaultMaxRetries;
 
+    /// <summary>Longest wait between retries, also the clamp for Daytona's Retry-After headers.</summary>
+    [Parameter]
+    [ValidateRange(0, 600)]
+    public int MaximumRetryDelaySec { get; set; } = 30;
+
     [Parameter]
     public SwitchParameter SkipValidation { get; set; }
 
@@ -72,7 +77,9 @@ public sealed class ConnectDaytonaCommand : DaytonaCmdlet
         {
             RequestTimeout = TimeSpan.FromSeconds(RequestTimeoutSec),
             MaxRetries = MaximumRetryCount,
+            MaxRetryDelay = TimeSpan.FromSeconds(MaximumRetryDelaySec),
         };
+        if (settings.RetryBaseDelay > settings.MaxRetryDelay) settings.RetryBaseDelay = settings.MaxRetryDelay;
         settings.TotalTimeout = TimeSpan.FromSeconds(Math.Max(settings.TotalTimeout.TotalSeconds, RequestTimeoutSec * 2.0));
 
         DaytonaConnection connection;

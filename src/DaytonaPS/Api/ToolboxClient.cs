@@ -1,0 +1,318 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Net.WebSockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using DaytonaPS.Auth;
+
+namespace DaytonaPS.Api;
+
+/// <summary>
+/// The toolbox API of one sandbox (<c>{toolboxProxyUrl}/{sandboxId}/...</c>): sessions, their
+/// commands and logs, and the few file calls commands need. Short calls go through
+/// <see cref="DaytonaApiClient.SendAsync"/> (same HttpClient, auth, retries, logging); a synchronous
+/// exec can run for as long as the command does, so it is sent once on the same HttpClient with
+/// its own deadline instead of the pipeline's request timeout, and never retried (it is not idempotent).
+/// </summary>
+internal sealed class ToolboxClient
+{
+    /// <summary>Sessions DaytonaPS keeps in a sandbox for Invoke-DaytonaCommand, by toolbox base URL.</summary>
+    private static readonly ConcurrentDictionary<string, ConcurrentBag<string>> ExecSessions = new(StringComparer.Ordinal);
+
+    /// <summary>toolboxProxyUrl by API URL and sandbox id (not a secret; saves a GET per call with -Id).</summary>
+    private static readonly ConcurrentDictionary<string, string> ProxyUrls = new(StringComparer.Ordinal);
+
+    public const string ExecSessionPrefix = "daytonaps-exec-";
+
+    private readonly DaytonaApiClient _api;
+
+    public ToolboxClient(DaytonaApiClient api, string sandboxId, string toolboxProxyUrl)
+    {
+        _api = api;
+        SandboxId = sandboxId;
+        BaseUrl = toolboxProxyUrl.TrimEnd('/') + "/" + DaytonaApiClient.Segment(sandboxId);
+    }
+
+    public string SandboxId { get; }
+    public string BaseUrl { get; }
+    private IDaytonaLog Log => _api.Log;
+
+    public Uri Uri(string path) => new(BaseUrl + path);
+
+    /// <summary>
+    /// A client for a sandbox given as a piped object (no call when it carries its toolbox URL) or
+    /// an id or name (GET /sandbox/{idOrName}, then cached by id). Returns the resolved id and a display name.
+    /// </summary>
+    public static async Task<(ToolboxClient Client, string Display)> ForSandboxAsync(DaytonaApiClient api, string idOrName, Sandbox? known, CancellationToken ct)
+    {
+        if (known is not null && !string.IsNullOrEmpty(known.ToolboxProxyUrl))
+            return (new ToolboxClient(api, known.Id, known.ToolboxProxyUrl!), known.Describe());
+        var key = api.Connection.ApiUrl + "|" + idOrName;
+        if (known is null && ProxyUrls.TryGetValue(key, out var cached))
+            return (new ToolboxClient(api, idOrName, cached), "sandbox " + idOrName);
+        var dto = await api.GetSandboxAsync(known?.Id ?? idOrName, ct).ConfigureAwait(false)
+            ?? throw new DaytonaApiException($"Daytona returned no sandbox for '{idOrName}'.", DaytonaFailureKind.HttpError, 404, "GET", "/sandbox/" + idOrName);
+        var url = dto.ToolboxProxyUrl;
+        if (string.IsNullOrEmpty(url))
+        {
+            var reply = await api.SendJsonAsync<ToolboxUrlDto>(HttpMethod.Get, "/sandbox/" + DaytonaApiClient.Segment(dto.Id) + "/toolbox-proxy-url", null, RetryMode.Idempotent, ct).ConfigureAwait(false);
+            url = reply?.Url;
+            if (string.IsNullOrEmpty(url))
+                throw new DaytonaApiException($"Daytona gave no toolbox URL for sandbox {dto.Id}.", DaytonaFailureKind.HttpError, 404, "GET", "/sandbox/" + dto.Id + "/toolbox-proxy-url");
+        }
+        ProxyUrls[api.Connection.ApiUrl + "|" + dto.Id] = url!;
+        var sandbox = new Sandbox(dto);
+        return (new ToolboxClient(api, dto.Id, url!), sandbox.Describe());
+    }
+
+    // ---------------------------------------------------------------- JSON over the pipeline
+
+    private async Task<T?> JsonAsync<T>(HttpMethod method, string path, object? body, RetryMode retry, CancellationToken ct)
+    {
+        using var response = await _api.SendAsync(method, Uri(path), body is null ? null : () => DaytonaApiClient.JsonContent(body), retry, ct).ConfigureAwait(false);
+        return await DaytonaApiClient.ReadJsonAsync<T>(response, ct).ConfigureAwait(false);
+    }
+
+    private async Task NoContentAsync(HttpMethod method, string path, object? body, RetryMode retry, CancellationToken ct)
+    {
+        using var response = await _api.SendAsync(method, Uri(path), body is null ? null : () => DaytonaApiClient.JsonContent(body), retry, ct).ConfigureAwait(false);
+    }
+
+    private static string SessionPath(string sessionId) => "/process/session/" + DaytonaApiClient.Segment(sessionId);
+
+    /// <summary>POST /process/session. With <paramref name="existingIsFine"/>, a 409 (already exists) is success.</summary>
+    public async Task CreateSessionAsync(string sessionId, bool existingIsFine, CancellationToken ct)
+    {
+        try
+        {
+            // Creating twice gives 409, which is harmless: safe to retry.
+            await NoContentAsync(HttpMethod.Post, "/process/session", new CreateSessionDto { SessionId = sessionId }, RetryMode.Idempotent, ct).ConfigureAwait(false);
+        }
+        catch (DaytonaApiException ex) when (existingIsFine && ex.StatusCode == 409)
+        {
+        }
+    }
+
+    public async Task<IReadOnlyList<SessionDto>> ListSessionsAsync(CancellationToken ct) =>
+        await JsonAsync<List<SessionDto>>(HttpMethod.Get, "/process/session", null, RetryMode.Idempotent, ct).ConfigureAwait(false)
+        ?? new List<SessionDto>();
+
+    public async Task<SessionDto> GetSessionAsync(string sessionId, CancellationToken ct) =>
+        await JsonAsync<SessionDto>(HttpMethod.Get, SessionPath(sessionId), null, RetryMode.Idempotent, ct).ConfigureAwait(false)
+        ?? new SessionDto { SessionId = sessionId };
+
+    public Task DeleteSessionAsync(string sessionId, CancellationToken ct) =>
+        NoContentAsync(HttpMethod.Delete, SessionPath(sessionId), null, RetryMode.Idempotent, ct);
+
+    public async Task<SessionCommandDto> GetCommandAsync(string sessionId, string commandId, CancellationToken ct) =>
+        await JsonAsync<SessionCommandDto>(HttpMethod.Get, SessionPath(sessionId) + "/command/" + DaytonaApiClient.Segment(commandId), null, RetryMode.Idempotent, ct).ConfigureAwait(false)
+        ?? new SessionCommandDto { Id = commandId };
+
+    /// <summary>GET .../logs without follow: JSON {output, stdout, stderr} (we send X-Daytona-SDK-Version 0.218.0).</summary>
+    public async Task<SessionLogsDto> GetCommandLogsAsync(string sessionId, string commandId, CancellationToken ct) =>
+        await JsonAsync<SessionLogsDto>(HttpMethod.Get, SessionPath(sessionId) + "/command/" + DaytonaApiClient.Segment(commandId) + "/logs", null, RetryMode.Idempotent, ct).ConfigureAwait(false)
+        ?? new SessionLogsDto();
+
+    /// <summary>POST .../exec with runAsync: returns the command id at once. Not retried (it would run twice).</summary>
+    public async Task<string> ExecAsyncCommand(string sessionId, string line, CancellationToken ct)
+    {
+        var reply = await JsonAsync<SessionExecuteResponseDto>(HttpMethod.Post, SessionPath(sessionId) + "/exec",
+            new SessionExecuteDto { Command = line, RunAsync = true }, RetryMode.RejectedOnly, ct).ConfigureAwait(false);
+        return reply?.CmdId ?? throw new DaytonaApiException("Daytona accepted the command but returned no command id.", DaytonaFailureKind.HttpError, 200, "POST", SessionPath(sessionId) + "/exec");
+    }
+
+    /// <summary>
+    /// POST .../exec and wait for the result. Sent once, on the connection's HttpClient, with
+    /// <paramref name="deadline"/> (null: none) instead of the pipeline's per-request timeout.
+    /// Throws <see cref="TimeoutException"/> when the deadline passes.
+    /// </summary>
+    public async Task<SessionExecuteResponseDto> ExecSyncAsync(string sessionId, string line, TimeSpan? deadline, CancellationToken ct)
+    {
+        var uri = Uri(SessionPath(sessionId) + "/exec");
+        var display = "POST " + DaytonaApiClient.Redact(uri);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (deadline is { } d) cts.CancelAfter(d);
+        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = DaytonaApiClient.JsonContent(new SessionExecuteDto { Command = line }) };
+        var watch = Stopwatch.StartNew();
+        HttpResponseMessage response;
+        try
+        {
+            response = await _api.Connection.Http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            Log.WriteVerbose(string.Format(CultureInfo.InvariantCulture, "{0} -> no answer within {1} ms", display, watch.ElapsedMilliseconds));
+            throw new TimeoutException(display + " did not finish in time.");
+        }
+        catch (Exception ex) when (ex is HttpRequestException || ex is IOException)
+        {
+            throw new DaytonaApiException(
+                $"Could not reach the toolbox at {uri.GetLeftPart(UriPartial.Authority)} for {display}: {DaytonaResilience.Describe(ex)}.",
+                DaytonaFailureKind.ConnectionFailed, 0, "POST", DaytonaApiClient.Redact(uri), innerException: ex);
+        }
+        using (response)
+        {
+            Log.WriteVerbose(string.Format(CultureInfo.InvariantCulture, "{0} -> {1} in {2} ms", display, (int)response.StatusCode, watch.ElapsedMilliseconds));
+            if (!response.IsSuccessStatusCode) throw await DaytonaApiClient.CreateErrorAsync(response, HttpMethod.Post, uri, 1).ConfigureAwait(false);
+            return await DaytonaApiClient.ReadJsonAsync<SessionExecuteResponseDto>(response, ct).ConfigureAwait(false) ?? new SessionExecuteResponseDto();
+        }
+    }
+
+    // ---------------------------------------------------------------- exec sessions
+
+    /// <summary>A session of DaytonaPS's own for one command: reused from earlier calls, or created.</summary>
+    public async Task<(string SessionId, bool Fresh)> RentExecSessionAsync(CancellationToken ct)
+    {
+        var bag = ExecSessions.GetOrAdd(BaseUrl, _ => new ConcurrentBag<string>());
+        if (bag.TryTake(out var id)) return (id, false);
+        id = ExecSessionPrefix + Guid.NewGuid().ToString("N").Substring(0, 12);
+        await CreateSessionAsync(id, existingIsFine: true, ct).ConfigureAwait(false);
+        return (id, true);
+    }
+
+    public void ReturnExecSession(string sessionId) =>
+        ExecSessions.GetOrAdd(BaseUrl, _ => new ConcurrentBag<string>()).Add(sessionId);
+
+    /// <summary>Ends a session whose command overran (this kills the command), ignoring failures.</summary>
+    public async Task DiscardSessionAsync(string sessionId)
+    {
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            await DeleteSessionAsync(sessionId, cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is DaytonaApiException || ex is OperationCanceledException)
+        {
+            Log.WriteVerbose($"Could not remove session {sessionId}: {ex.Message}");
+        }
+    }
+
+    // ---------------------------------------------------------------- files
+
+    /// <summary>POST /files/bulk-upload of one file (as Daytona's SDK uploads); parents are created by the daemon.</summary>
+    public async Task UploadAsync(string remotePath, byte[] content, CancellationToken ct)
+    {
+        var name = remotePath.Substring(remotePath.LastIndexOf('/') + 1);
+        HttpContent Build()
+        {
+            var form = new MultipartFormDataContent();
+            form.Add(new StringContent(remotePath, Encoding.UTF8), "files[0].path");
+            var file = new ByteArrayContent(content);
+            file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            form.Add(file, "files[0].file", name);
+            return form;
+        }
+        using var response = await _api.SendAsync(HttpMethod.Post, Uri("/files/bulk-upload"), Build, RetryMode.Idempotent, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>DELETE /files?path=; a missing file is fine.</summary>
+    public async Task DeleteFileAsync(string remotePath, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await _api.SendAsync(HttpMethod.Delete, Uri("/files?path=" + System.Uri.EscapeDataString(remotePath)), null, RetryMode.Idempotent, ct).ConfigureAwait(false);
+        }
+        catch (DaytonaApiException ex) when (ex.StatusCode == 404)
+        {
+        }
+    }
+
+    // ---------------------------------------------------------------- log follow
+
+    /// <summary>
+    /// Follows a session command's log over Daytona's WebSocket
+    /// (<c>.../command/{id}/logs?follow=true</c>, the normal headers on the upgrade, never the key
+    /// in the URL) and hands demultiplexed chunks to <paramref name="onChunk"/> until the command
+    /// ends. The server replays the whole log on every connection, so after a dropped connection
+    /// it reconnects and skips the bytes already seen: nothing is lost or delivered twice.
+    /// </summary>
+    public async Task FollowLogsAsync(string sessionId, string commandId, Action<LogStreamKind, byte[]> onChunk, CancellationToken ct)
+    {
+        var path = SessionPath(sessionId) + "/command/" + DaytonaApiClient.Segment(commandId) + "/logs?follow=true";
+        var http = Uri(path);
+        var ws = new UriBuilder(http) { Scheme = http.Scheme == "https" ? "wss" : "ws" }.Uri;
+        var demux = new LogDemultiplexer();
+        long delivered = 0;
+        var failures = 0;
+        while (true)
+        {
+            long seen = 0;
+            var closed = false;
+            Exception? failure = null;
+            try
+            {
+                using var socket = new ClientWebSocket();
+                AddHeaders(socket.Options);
+                var watch = Stopwatch.StartNew();
+                await socket.ConnectAsync(ws, ct).ConfigureAwait(false);
+                Log.WriteVerbose(string.Format(CultureInfo.InvariantCulture, "WS {0} -> connected in {1} ms", DaytonaApiClient.Redact(http), watch.ElapsedMilliseconds));
+                var buffer = new byte[16 * 1024];
+                while (true)
+                {
+                    var result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer), ct).ConfigureAwait(false);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        closed = true;
+                        try { await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, string.Empty, ct).ConfigureAwait(false); }
+                        catch (Exception ex) when (ex is WebSocketException || ex is IOException) { }
+                        break;
+                    }
+                    var offset = 0;
+                    var count = result.Count;
+                    if (seen < delivered)
+                    {
+                        var skip = (int)Math.Min(delivered - seen, count);
+                        offset += skip;
+                        count -= skip;
+                        seen += skip;
+                    }
+                    if (count > 0)
+                    {
+                        demux.Feed(buffer, offset, count, onChunk);
+                        seen += count;
+                        delivered += count;
+                        failures = 0;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex) when (ex is WebSocketException || ex is IOException || ex is HttpRequestException)
+            {
+                failure = ex;
+            }
+
+            var command = await GetCommandAsync(sessionId, commandId, ct).ConfigureAwait(false);
+            if (closed && command.ExitCode is not null) break;
+            if (++failures > 5)
+            {
+                throw new DaytonaApiException(
+                    $"Lost the log stream of command {commandId} in session {sessionId} {failures - 1} times in a row{(failure is null ? "." : ": " + failure.Message)}",
+                    DaytonaFailureKind.ConnectionFailed, 0, "GET", DaytonaApiClient.Redact(http), innerException: failure);
+            }
+            Log.WriteVerbose($"Log stream of command {commandId} {(failure is null ? "closed" : "failed (" + failure.Message + ")")} before the command ended; reconnecting after {delivered} bytes.");
+            await Task.Delay(TimeSpan.FromMilliseconds(200 * failures), ct).ConfigureAwait(false);
+        }
+        demux.Flush(onChunk);
+    }
+
+    /// <summary>The headers of every toolbox call, on the WebSocket upgrade (Authorization, org, SDK version).</summary>
+    private void AddHeaders(ClientWebSocketOptions options)
+    {
+        var connection = _api.Connection;
+        options.SetRequestHeader("Authorization", "Bearer " + connection.RevealSecret());
+        if (connection.AuthType == DaytonaAuthType.Jwt && connection.OrganizationId is { } org)
+            options.SetRequestHeader("X-Daytona-Organization-ID", org);
+        options.SetRequestHeader("X-Daytona-Source", DaytonaAuthHandler.SourceName);
+        options.SetRequestHeader("X-Daytona-SDK-Version", DaytonaAuthHandler.SdkVersion);
+    }
+}

@@ -1,0 +1,49 @@
+using System.Collections.Generic;
+
+namespace DaytonaPS.Api;
+
+internal sealed class CreateSessionDto
+{
+    public string SessionId { get; set; } = string.Empty;
+}
+
+internal sealed class SessionExecuteDto
+{
+    public string Command { get; set; } = string.Empty;
+    public bool? RunAsync { get; set; }
+}
+
+/// <summary>Reply of POST /process/session/{id}/exec: sync {cmdId, output, stdout, stderr, exitCode}; async {cmdId}.</summary>
+internal sealed class SessionExecuteResponseDto
+{
+    public string? CmdId { get; set; }
+    public string? Output { get; set; }
+    public string? Stdout { get; set; }
+    public string? Stderr { get; set; }
+    public int? ExitCode { get; set; }
+}
+
+internal sealed class SessionCommandDto
+{
+    public string Id { get; set; } = string.Empty;
+    public string? Command { get; set; }
+    public int? ExitCode { get; set; }
+}
+
+internal sealed class SessionDto
+{
+    public string SessionId { get; set; } = string.Empty;
+    public List<SessionCommandDto>? Commands { get; set; }
+}
+
+internal sealed class SessionLogsDto
+{
+    public string? Output { get; set; }
+    public string? Stdout { get; set; }
+    public string? Stderr { get; set; }
+}
+
+internal sealed class ToolboxUrlDto
+{
+    public string? Url { get; set; }
+}

@@ -1,0 +1,71 @@
+using System;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using DaytonaPS.Api;
+using DaytonaPS.Commands.Sandbox;
+
+namespace DaytonaPS.Commands.Command;
+
+/// <summary>
+/// Base of the cmdlets that work inside sandboxes through the toolbox: the sandbox comes from the
+/// pipeline (a DaytonaPS.Sandbox, or anything with an Id or SandboxId property) or -Id, and the
+/// per-sandbox work runs concurrently, bounded by -ThrottleLimit, each result written as it completes.
+/// Unlike <see cref="DaytonaSandboxCmdlet"/>, -Id is not positional (position 0 belongs to -Command).
+/// </summary>
+public abstract class DaytonaToolboxCmdlet : DaytonaApiCmdlet
+{
+    internal const string IdSet = "Id";
+    internal const string InputObjectSet = "InputObject";
+
+    /// <summary>Sandbox ids or names.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
+    [Alias("SandboxId")]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SandboxCompleter))]
+    public string[] Id { get; set; } = Array.Empty<string>();
+
+    /// <summary>Sandboxes from Get-DaytonaSandbox or New-DaytonaSandbox.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
+    [ValidateNotNull]
+    public DaytonaPS.Sandbox[] InputObject { get; set; } = Array.Empty<DaytonaPS.Sandbox>();
+
+    /// <summary>How many sandboxes are worked on at once.</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = 8;
+
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == InputObjectSet)
+        {
+            foreach (var sandbox in InputObject)
+            {
+                if (sandbox is null) continue;
+                var s = sandbox;
+                Enqueue((pipe, ct) => ProcessOneAsync(pipe, s.Id, s, ct), s, ThrottleLimit);
+            }
+        }
+        else
+        {
+            foreach (var id in Id)
+            {
+                if (string.IsNullOrWhiteSpace(id)) continue;
+                var key = id.Trim();
+                Enqueue((pipe, ct) => ProcessOneAsync(pipe, key, null, ct), key, ThrottleLimit);
+            }
+        }
+    }
+
+    protected override void EndProcessing() => CompleteQueued();
+
+    private async Task ProcessOneAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, CancellationToken ct)
+    {
+        var api = Api(pipe);
+        var (toolbox, display) = await ToolboxClient.ForSandboxAsync(api, idOrName, known, ct).ConfigureAwait(false);
+        await ProcessSandboxAsync(pipe, toolbox, display, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Works on one sandbox, through its toolbox. <paramref name="display"/> names it for ShouldProcess and messages.</summary>
+    private protected abstract Task ProcessSandboxAsync(CmdletPipe pipe, ToolboxClient toolbox, string display, CancellationToken ct);
+}
