@@ -67,6 +67,47 @@ describe('sandbox lifecycle', { concurrency: true, timeout: 90_000 }, () => {
       `url ${link.url} should follow https://{port}-{sandboxId}.{proxyDomain}`);
   });
 
+  test('signed preview url, expire', async (t) => {
+    const sb = await own(t, ctx.daytona.create({ name: uniqueName('signed') }));
+    const signed = await sb.getSignedPreviewUrl(8080, 120);
+    assert.equal(signed.sandboxId, sb.id);
+    assert.equal(signed.port, 8080);
+    assert.equal(typeof signed.token, 'string');
+    assert.ok(signed.token.length > 0);
+    assert.ok(new URL(signed.url).hostname.startsWith(`8080-${signed.token}`),
+      `url ${signed.url} should follow https://{port}-{token}.{proxyDomain}`);
+    await sb.expireSignedPreviewUrl(8080, signed.token);
+  });
+
+  test('auto-stop/archive/delete intervals and activity', async (t) => {
+    const sb = await own(t, ctx.daytona.create({ name: uniqueName('intervals'), autoStopInterval: 30 }));
+    assert.equal(sb.autoStopInterval, 30);
+    await sb.setAutostopInterval(0);
+    await sb.setAutoArchiveInterval(60);
+    await sb.setAutoDeleteInterval(120);
+    await sb.refreshActivity();
+    const fresh = await ctx.daytona.get(sb.id);
+    assert.equal(fresh.autoStopInterval, 0);
+    assert.equal(fresh.autoArchiveInterval, 60);
+    assert.equal(fresh.autoDeleteInterval, 120);
+    assert.equal(fresh.state, 'started');
+  });
+
+  test('archive a stopped sandbox, then start it again', async (t) => {
+    const sb = await own(t, ctx.daytona.create({ name: uniqueName('archive') }));
+    await sb.stop();
+    await sb.archive();
+    assert.ok(['archiving', 'archived'].includes(sb.state), `state after archive() is ${sb.state}`);
+    const deadline = Date.now() + 10_000;
+    while (sb.state !== 'archived' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      await sb.refreshData();
+    }
+    assert.equal(sb.state, 'archived');
+    await sb.start();
+    assert.equal(sb.state, 'started');
+  });
+
   test('createSshAccess and revokeSshAccess', async (t) => {
     const sb = await own(t, ctx.daytona.create({ name: uniqueName('ssh') }));
     const before = Date.now();

@@ -42,12 +42,19 @@ describe('list', { concurrency: true, timeout: 90_000 }, () => {
     assert.deepEqual(none, []);
   });
 
-  test('a listed sandbox can run commands', async (t) => {
+  test('a listed sandbox can run commands; states filter', async (t) => {
     const run = randomUUID();
     const sb = await own(t, ctx.daytona.create({ name: uniqueName('list-use'), labels: { 'contract-run': run } }));
     const [listed] = await collect(ctx.daytona.list({ labels: { 'contract-run': run } }));
     assert.equal(listed.id, sb.id);
     const r = await listed.process.executeCommand('echo from-list');
     assert.equal(r.result.trim(), 'from-list');
+
+    // the states filter (repeated `states` keys)
+    assert.equal((await collect(ctx.daytona.list({ labels: { 'contract-run': run }, states: ['stopped'] }))).length, 0);
+    await sb.stop();
+    const stopped = await collect(ctx.daytona.list({ labels: { 'contract-run': run }, states: ['stopped', 'archived'] }));
+    assert.deepEqual(stopped.map((s) => s.id), [sb.id]);
+    assert.equal(stopped[0].state, 'stopped');
   });
 });
