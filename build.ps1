@@ -30,6 +30,8 @@ param(
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
+# Logs (CI, redirected output) get plain text rather than ANSI escapes.
+if ($env:CI -or [Console]::IsOutputRedirected) { $PSStyle.OutputRendering = 'PlainText'; $env:NO_COLOR = '1' }
 
 $Root = $PSScriptRoot
 $Out = Join-Path $Root 'out'
