@@ -30,9 +30,13 @@ Import-Module DaytonaPS -RequiredVersion `$installed.Version -ErrorAction Stop
         $env:HOME_BACKUP = $env:HOME
         try {
             $env:HOME = $home_
-            $env:XDG_DATA_HOME = Join-Path $home_ '.local/share'
-            $env:XDG_CONFIG_HOME = Join-Path $home_ '.config'
-            $out = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command $script
+            # .NET reports a special folder only if it exists; a missing one makes PSResourceGet
+            # fall back to a path relative to the working directory.
+            $env:XDG_DATA_HOME = New-Item -ItemType Directory -Force -Path (Join-Path $home_ '.local/share') | ForEach-Object FullName
+            $env:XDG_CONFIG_HOME = New-Item -ItemType Directory -Force -Path (Join-Path $home_ '.config') | ForEach-Object FullName
+            Push-Location $home_
+            try { $out = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command $script }
+            finally { Pop-Location }
         }
         finally {
             $env:HOME = $env:HOME_BACKUP
