@@ -68,6 +68,16 @@ describe('files', { concurrency: true, timeout: 120_000 }, () => {
     assert.equal((await sb.fs.downloadFile('/home/daytona/notes/hello.txt')).toString(), 'v2');
   });
 
+  test('5 MB Buffer upload (chunked request body) and a path with spaces', async (t) => {
+    const sb = await own(t, ctx.daytona.create({ name: uniqueName('fs-chunked') }));
+    const data = randomBytes(5 * 1024 * 1024);
+    const remote = '/home/daytona/dir with space/data file.bin';
+    await sb.fs.uploadFile(data, remote);
+    const back = await sb.fs.downloadFile(remote);
+    assert.equal(back.length, data.length);
+    assert.equal(createHash('sha256').update(back).digest('hex'), createHash('sha256').update(data).digest('hex'));
+  });
+
   test('downloading a missing file fails with DaytonaNotFoundError', async (t) => {
     const sb = await own(t, ctx.daytona.create({ name: uniqueName('fs-missing') }));
     const err = await caught(() => sb.fs.downloadFile('/home/daytona/nope.txt'));

@@ -91,6 +91,22 @@ describe('process', { concurrency: true, timeout: 90_000 }, () => {
     assert.equal(stderr, 'done-err\n');
   });
 
+  test('session: large interleaved output is demultiplexed intact', async (t) => {
+    const sb = await own(t, ctx.daytona.create({ name: uniqueName('session-big') }));
+    const sessionId = uniqueName('s');
+    await sb.process.createSession(sessionId);
+    const { cmdId } = await sb.process.executeSessionCommand(sessionId, {
+      command: 'for i in $(seq 1 3000); do echo "o$i"; echo "e$i" >&2; done',
+      runAsync: true,
+    });
+    let stdout = '';
+    let stderr = '';
+    await sb.process.getSessionCommandLogs(sessionId, cmdId, (s) => { stdout += s; }, (s) => { stderr += s; });
+    const expect = (p) => Array.from({ length: 3000 }, (_, i) => `${p}${i + 1}\n`).join('');
+    assert.equal(stdout, expect('o'));
+    assert.equal(stderr, expect('e'));
+  });
+
   test('session: synchronous commands share shell state', async (t) => {
     const sb = await own(t, ctx.daytona.create({ name: uniqueName('session3') }));
     const sessionId = uniqueName('s');
