@@ -22,6 +22,15 @@
         'Stop-DaytonaSandbox'
         'Wait-DaytonaSandbox'
         'Set-DaytonaSandbox'
+        'Invoke-DaytonaCommand'
+        'Start-DaytonaCommand'
+        'Receive-DaytonaCommandLog'
+        'Get-DaytonaSession'
+        'Remove-DaytonaSession'
+        'Enter-DaytonaSsh'
+        'New-DaytonaSshAccess'
+        'Revoke-DaytonaSshAccess'
+        'Get-DaytonaPreviewUrl'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
