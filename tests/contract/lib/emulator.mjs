@@ -46,17 +46,17 @@ export function buildEmulator({ log = () => {} } = {}) {
 }
 
 /**
- * Spawns `dotnet <dll> --urls http://127.0.0.1:0 --api-key <random> --transition-ms 200` and waits
- * for the line with the API base URL. Returns { apiUrl, apiKey, child, stop() }.
+ * Spawns `dotnet <dll> --urls http://127.0.0.1:0 --transition-ms 200` with a random key in
+ * DAYTONA_EMULATOR_API_KEY (kept off the process command line) and waits for the line with the API base URL. Returns { apiUrl, apiKey, child, stop() }.
  */
 export async function startEmulator({ dll = emulatorDllPath(), transitionMs = 200, timeoutMs = 60_000, logFile } = {}) {
   if (!existsSync(dll)) throw new Error(`emulator dll not found: ${dll}`);
   const apiKey = `dtn_${randomBytes(32).toString('hex')}`;
-  const args = [dll, '--urls', 'http://127.0.0.1:0', '--api-key', apiKey, '--transition-ms', String(transitionMs)];
+  const args = [dll, '--urls', 'http://127.0.0.1:0', '--transition-ms', String(transitionMs)];
   const child = spawn('dotnet', args, {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1' },
+    env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', DOTNET_NOLOGO: '1', DAYTONA_EMULATOR_API_KEY: apiKey },
   });
   mkdirSync(EMULATOR_DIR, { recursive: true });
   const log = createWriteStream(logFile || path.join(EMULATOR_DIR, `emulator-${process.pid}.log`));
