@@ -48,7 +48,7 @@ Step "Get-DaytonaSandbox -Label @{ team = 'demo' }"
 Get-DaytonaSandbox -Label @{ team = 'demo' } | Format-Table
 
 if (Get-Command Invoke-DaytonaCommand -ErrorAction Ignore) {
-    Step "Get-DaytonaSandbox -Name demo-web | Invoke-DaytonaCommand 'echo hello from `$(hostname); uname -s'"
+    Step "Get-DaytonaSandbox -Name demo-web | Invoke-DaytonaCommand 'echo ""hello from `$HOME""; uname -s'"
     Get-DaytonaSandbox -Name demo-web | Invoke-DaytonaCommand 'echo "hello from $HOME"; uname -s' | Format-List SandboxId, Command, ExitCode, Output
 }
 
