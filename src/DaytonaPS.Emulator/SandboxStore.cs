@@ -17,6 +17,7 @@ public sealed class SandboxStore : IDisposable
     private readonly ConcurrentDictionary<string, SandboxRecord> _byId = new(StringComparer.Ordinal);
     private long _minuteTicks = TimeSpan.FromMinutes(1).Ticks;
     private long _tickIntervalTicks = TimeSpan.FromSeconds(1).Ticks;
+    private TaskCompletionSource _advance = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public SandboxStore(EmulatorContext context) => _context = context;
 
@@ -91,7 +92,9 @@ public sealed class SandboxStore : IDisposable
                         s.SetState(states[i]);
                     }
                 }
-                await Task.Delay(_context.Options.TransitionMs, _context.Lifetime).ConfigureAwait(false);
+                var step = Volatile.Read(ref _advance).Task;
+                await Task.WhenAny(Task.Delay(_context.Options.TransitionMs, _context.Lifetime), step).ConfigureAwait(false);
+                _context.Lifetime.ThrowIfCancellationRequested();
             }
         }
         catch (OperationCanceledException)
@@ -99,15 +102,12 @@ public sealed class SandboxStore : IDisposable
             return;
         }
 
-        var destroy = false;
         lock (Sync)
         {
             if (s.Generation != generation) return;
-            s.Pending = false;
-            s.SetState(finalState);
-            // autoDelete 0 means "delete as soon as it stops", even if it was set while stopping.
-            if (finalState == "stopped" && s.AutoDeleteInterval == 0) destroy = true;
         }
+        // Side effects land before the state does: 'stopped' means its processes are gone, and a
+        // 404 after delete means its directory is gone too.
         try
         {
             if (finalState is "stopped" or "archived") s.Runtime.KillAll();
@@ -115,16 +115,26 @@ public sealed class SandboxStore : IDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
-            // The runtime's cleanup is best effort; the API state is what clients see.
+            // Best effort; the API state is what clients see.
         }
-        if (destroy)
+
+        lock (Sync)
         {
-            lock (Sync)
-            {
-                if (s.Generation == generation) BeginDestroy(s);
-            }
+            if (s.Generation != generation) return;
+            s.Pending = false;
+            s.SetState(finalState);
+            if (finalState == "destroyed") _byId.TryRemove(s.Id, out _); // GET answers 404 either way
+            // autoDelete 0 means "delete as soon as it stops", even if it was set while stopping.
+            if (finalState == "stopped" && s.AutoDeleteInterval == 0) BeginDestroy(s);
         }
     }
+
+    /// <summary>
+    /// Ends the current step of every transition in flight now, whatever --transition-ms says.
+    /// Tests run with a huge transition time and call this to move states deterministically.
+    /// </summary>
+    internal void AdvanceTransitions() =>
+        Interlocked.Exchange(ref _advance, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     /// <summary>destroying -> destroyed; frees the name at once (DESTROYED_name_ms). Call with Sync held.</summary>
     internal void BeginDestroy(SandboxRecord s)
@@ -178,12 +188,19 @@ public sealed class SandboxStore : IDisposable
 
     private async Task TimerLoopAsync()
     {
+        // Wakes at least every 250 ms so a shortened TickInterval takes effect promptly.
+        var last = DateTime.UtcNow;
         try
         {
             while (!_context.Lifetime.IsCancellationRequested)
             {
-                await Task.Delay(TickInterval, _context.Lifetime).ConfigureAwait(false);
-                Tick(DateTime.UtcNow);
+                var interval = TickInterval;
+                var wait = interval < TimeSpan.FromMilliseconds(250) ? interval : TimeSpan.FromMilliseconds(250);
+                await Task.Delay(wait, _context.Lifetime).ConfigureAwait(false);
+                var now = DateTime.UtcNow;
+                if (now - last < TickInterval) continue;
+                last = now;
+                Tick(now);
             }
         }
         catch (OperationCanceledException)

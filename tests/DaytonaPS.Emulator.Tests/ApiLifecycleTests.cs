@@ -10,13 +10,20 @@ public sealed class ApiLifecycleTests(LifecycleServerFixture fx) : IClassFixture
 {
     private HttpClient Http => fx.Http;
 
+    private async Task<string> CreateStarted(object? body = null)
+    {
+        var id = (await CreateAsync(Http, body)).GetProperty("id").GetString()!;
+        await AdvanceToAsync(fx.Server, Http, id, "started");
+        return id;
+    }
+
     private Task<(HttpStatusCode Status, JsonElement Body)> Post(string id, string action) =>
         SendAsync(Http, HttpMethod.Post, $"api/sandbox/{id}/{action}");
 
     [Fact]
     public async Task StopStartArchiveRestoreWithTransitionalStates()
     {
-        var id = await CreateStartedAsync(Http);
+        var id = await CreateStarted();
 
         // Starting a started sandbox returns it unchanged.
         var (status, json) = await Post(id, "start");
@@ -40,7 +47,7 @@ public sealed class ApiLifecycleTests(LifecycleServerFixture fx) : IClassFixture
         (status, _) = await SendAsync(Http, HttpMethod.Delete, $"api/sandbox/{id}");
         Assert.Equal(HttpStatusCode.Conflict, status);
 
-        await WaitForStateAsync(Http, id, "stopped");
+        await AdvanceToAsync(fx.Server, Http, id, "stopped");
         (status, json) = await Post(id, "stop");
         Assert.Equal(HttpStatusCode.BadRequest, status);
         AssertError(json, 400, "Sandbox is not in a stoppable state");
@@ -48,33 +55,36 @@ public sealed class ApiLifecycleTests(LifecycleServerFixture fx) : IClassFixture
         (status, json) = await Post(id, "archive");
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("archiving", State(json));
-        await WaitForStateAsync(Http, id, "archived");
+        await AdvanceToAsync(fx.Server, Http, id, "archived");
 
         (status, json) = await Post(id, "start");
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("restoring", State(json));
-        await WaitForStateAsync(Http, id, "started");
+        await AdvanceToAsync(fx.Server, Http, id, "started");
     }
 
     [Fact]
     public async Task ArchiveOnlyFromStoppedAndStartCancelsArchiving()
     {
-        var id = await CreateStartedAsync(Http);
+        var id = await CreateStarted();
         var (status, json) = await Post(id, "archive");
         Assert.Equal(HttpStatusCode.BadRequest, status);
         AssertError(json, 400, "Sandbox is not stopped");
 
         await Post(id, "stop");
-        await WaitForStateAsync(Http, id, "stopped");
+        await AdvanceToAsync(fx.Server, Http, id, "stopped");
         (_, json) = await Post(id, "archive");
         Assert.Equal("archiving", State(json));
         // The exception to the 409 rule: start is allowed while archiving.
         (status, json) = await Post(id, "start");
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("starting", State(json));
-        await WaitForStateAsync(Http, id, "started");
-        await Task.Delay(400); // longer than a transition: the superseded archive must not land
-        Assert.Equal("started", State(await WaitForStateAsync(Http, id, "started")));
+        await AdvanceToAsync(fx.Server, Http, id, "started");
+        // The superseded archive must not land.
+        fx.Server.Context.Store.AdvanceTransitions();
+        await Task.Delay(50);
+        var (_, after) = await SendAsync(Http, HttpMethod.Get, $"api/sandbox/{id}");
+        Assert.Equal("started", State(after));
     }
 
     [Fact]
@@ -87,37 +97,37 @@ public sealed class ApiLifecycleTests(LifecycleServerFixture fx) : IClassFixture
         Assert.Equal(HttpStatusCode.Conflict, status);
         (status, _) = await SendAsync(Http, HttpMethod.Delete, $"api/sandbox/{id}");
         Assert.Equal(HttpStatusCode.Conflict, status);
-        await WaitForStateAsync(Http, id, "started");
+        await AdvanceToAsync(fx.Server, Http, id, "started");
     }
 
     [Fact]
     public async Task EphemeralStopEndsDestroyed()
     {
-        var id = await CreateStartedAsync(Http, new { autoDeleteInterval = 0 });
+        var id = await CreateStarted(new { autoDeleteInterval = 0 });
         var (status, json) = await Post(id, "stop");
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("destroying", State(json));
-        await WaitForStateAsync(Http, id, "destroyed");
+        await AdvanceToAsync(fx.Server, Http, id, "destroyed");
         Assert.False(fx.Server.Context.Store.TryGet(id, out _));
     }
 
     [Fact]
     public async Task AutoDeleteZeroOnAStoppedSandboxDeletesIt()
     {
-        var id = await CreateStartedAsync(Http);
+        var id = await CreateStarted();
         await Post(id, "stop");
-        await WaitForStateAsync(Http, id, "stopped");
+        await AdvanceToAsync(fx.Server, Http, id, "stopped");
         var (status, json) = await SendAsync(Http, HttpMethod.Post, $"api/sandbox/{id}/autodelete/0");
         Assert.Equal(HttpStatusCode.Created, status);
         Assert.Equal(0, json.GetProperty("autoDeleteInterval").GetInt32());
         fx.Server.Context.Store.Tick(DateTime.UtcNow);
-        await WaitForStateAsync(Http, id, "destroyed");
+        await AdvanceToAsync(fx.Server, Http, id, "destroyed");
     }
 
     [Fact]
     public async Task ErroredSandboxes400AndRecover()
     {
-        var id = await CreateStartedAsync(Http);
+        var id = await CreateStarted();
         var (status, json) = await SendAsync(Http, HttpMethod.Put, $"_emulator/sandboxes/{id}/error", new { errorReason = "disk full", recoverable = false });
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("error", State(json));
@@ -135,7 +145,7 @@ public sealed class ApiLifecycleTests(LifecycleServerFixture fx) : IClassFixture
         (status, json) = await Post(id, "recover?skipStart=true");
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("starting", State(json));
-        json = await WaitForStateAsync(Http, id, "started");
+        json = await AdvanceToAsync(fx.Server, Http, id, "started");
         Assert.Equal(JsonValueKind.Null, json.GetProperty("errorReason").ValueKind);
 
         (status, _) = await Post(id, "recover");
@@ -145,13 +155,13 @@ public sealed class ApiLifecycleTests(LifecycleServerFixture fx) : IClassFixture
         await SendAsync(Http, HttpMethod.Put, $"_emulator/sandboxes/{id}/error", new { });
         (status, json) = await SendAsync(Http, HttpMethod.Delete, $"api/sandbox/{id}");
         Assert.Equal(HttpStatusCode.OK, status);
-        await WaitForStateAsync(Http, id, "destroyed");
+        await AdvanceToAsync(fx.Server, Http, id, "destroyed");
     }
 
     [Fact]
     public async Task PauseIsUnprocessableForContainers()
     {
-        var id = await CreateStartedAsync(Http);
+        var id = await CreateStarted();
         var (status, json) = await Post(id, "pause");
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         Assert.Equal(422, json.GetProperty("statusCode").GetInt32());
@@ -160,23 +170,23 @@ public sealed class ApiLifecycleTests(LifecycleServerFixture fx) : IClassFixture
     [Fact]
     public async Task ResizeRules()
     {
-        var id = await CreateStartedAsync(Http);
+        var id = await CreateStarted();
         var (status, json) = await SendAsync(Http, HttpMethod.Post, $"api/sandbox/{id}/resize", new { disk = 10 });
         Assert.Equal(HttpStatusCode.BadRequest, status);
         (status, json) = await SendAsync(Http, HttpMethod.Post, $"api/sandbox/{id}/resize", new { cpu = 2 });
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("resizing", State(json));
-        Assert.Equal(2, (await WaitForStateAsync(Http, id, "started")).GetProperty("cpu").GetInt32());
+        Assert.Equal(2, (await AdvanceToAsync(fx.Server, Http, id, "started")).GetProperty("cpu").GetInt32());
     }
 
     [Fact]
     public async Task DeleteRunsTheRuntimeCleanupAndUnknownIs404()
     {
-        var id = await CreateStartedAsync(Http);
+        var id = await CreateStarted();
         var root = Path.Combine(fx.Server.Context.DataDir, "sandboxes", id);
         Assert.True(Directory.Exists(root));
         await SendAsync(Http, HttpMethod.Delete, $"api/sandbox/{id}");
-        await WaitForStateAsync(Http, id, "destroyed");
+        await AdvanceToAsync(fx.Server, Http, id, "destroyed");
         Assert.False(Directory.Exists(root));
         var (status, json) = await SendAsync(Http, HttpMethod.Delete, $"api/sandbox/{id}");
         Assert.Equal(HttpStatusCode.NotFound, status);

@@ -31,10 +31,13 @@ public class ApiServerFixture : IAsyncLifetime
     }
 }
 
-/// <summary>Slower transitions, so a test can act while a sandbox is still 'stopping', 'creating', ...</summary>
+/// <summary>
+/// Transitions that never end by themselves: a test acts while a sandbox is 'stopping', 'creating',
+/// ..., then moves on with <see cref="Api.AdvanceToAsync"/>. Deterministic however loaded the machine is.
+/// </summary>
 public sealed class LifecycleServerFixture : ApiServerFixture
 {
-    protected override int TransitionMs => 300;
+    protected override int TransitionMs => 600_000;
 }
 
 /// <summary>Helpers shared by the API and fault tests.</summary>
@@ -76,7 +79,7 @@ public static class Api
 
     public static async Task<JsonElement> WaitForStateAsync(HttpClient http, string id, string state)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
             var (status, json) = await SendAsync(http, HttpMethod.Get, $"api/sandbox/{id}");
@@ -86,6 +89,20 @@ public static class Api
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"sandbox {id} stayed {json.GetProperty("state")}, wanted {state}");
             await Task.Delay(10);
         }
+    }
+
+    /// <summary>Advances held transitions until the sandbox reaches <paramref name="state"/>.</summary>
+    public static async Task<JsonElement> AdvanceToAsync(EmulatorServer server, HttpClient http, string id, string state)
+    {
+        for (var i = 0; i < 20; i++)
+        {
+            var (status, json) = await SendAsync(http, HttpMethod.Get, $"api/sandbox/{id}");
+            if (state == "destroyed" && status == HttpStatusCode.NotFound) return json;
+            if (status == HttpStatusCode.OK && json.GetProperty("state").GetString() == state) return json;
+            server.Context.Store.AdvanceTransitions();
+            await Task.Delay(20);
+        }
+        return await WaitForStateAsync(http, id, state);
     }
 
     /// <summary>Asserts Daytona's error body: {statusCode, error, message, path, timestamp}.</summary>
