@@ -9,16 +9,19 @@ using Xunit;
 namespace DaytonaPS.Emulator.Tests;
 
 /// <summary>One emulator for a test class, with helpers to create started sandboxes and call their toolbox.</summary>
-public sealed class ToolboxServerFixture : IAsyncLifetime
+public class ToolboxServerFixture : IAsyncLifetime
 {
     public const string ApiKey = "toolbox-test-key";
 
     public EmulatorServer Server { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>Extra emulator options of a derived fixture.</summary>
+    protected virtual string[] ExtraArgs => [];
+
     public async Task InitializeAsync()
     {
-        var options = EmulatorOptions.Parse(["--api-key", ApiKey, "--transition-ms", "10"]);
+        var options = EmulatorOptions.Parse(["--api-key", ApiKey, "--transition-ms", "10", .. ExtraArgs]);
         Server = await EmulatorServer.StartAsync(options);
         Http = new HttpClient { BaseAddress = new Uri(Server.BaseUrl + "/"), Timeout = TimeSpan.FromMinutes(5) };
         Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);

@@ -40,7 +40,7 @@ public static class ProcessEndpoints
                 ToolboxEndpoints.CommandEnvironment(sandbox, request.Envs),
                 CombinedShellArgs);
         }
-        catch (Exception e) when (e is IOException or Win32Exception or InvalidOperationException)
+        catch (Exception e) when (e is IOException or Win32Exception or InvalidOperationException or UnauthorizedAccessException)
         {
             // As the daemon does when the process cannot start: exit code -1 and the error text.
             return Results.Json(new ExecuteResponse(-1, e.Message), JsonDefaults.Options);

@@ -31,6 +31,10 @@ public static class ToolboxEndpoints
             {
                 return ToolboxErrors.Result(http, translated);
             }
+            catch (Exception ex) when (!http.Response.HasStarted && ex is not OperationCanceledException)
+            {
+                return ToolboxErrors.Result(http, new ToolboxException(500, "INTERNAL_SERVER_ERROR", ex.Message));
+            }
         });
 
         group.MapGet("/work-dir", () => Results.Json(new { dir = SandboxPaths.WorkDir }, JsonDefaults.Options));
@@ -92,6 +96,11 @@ public static class ToolboxEndpoints
         var env = new List<KeyValuePair<string, string>> { new("USER", sandbox.User), new("LOGNAME", sandbox.User) };
         env.AddRange(sandbox.Env);
         if (extra is not null) env.AddRange(extra);
+        foreach (var (name, value) in env)
+        {
+            if (name.Length == 0 || name.Contains('=') || name.Contains('\0') || value.Contains('\0'))
+                throw ToolboxException.BadRequest($"invalid environment variable name '{name}'");
+        }
         return env;
     }
 }
