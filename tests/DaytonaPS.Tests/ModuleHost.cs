@@ -12,7 +12,11 @@ public static class ModuleHost
 {
     public static string RepoRoot { get; } = FindRoot();
 
-    public static string ModuleManifest { get; } = Path.Combine(RepoRoot, "out", "DaytonaPS", "DaytonaPS.psd1");
+    /// <summary>out/DaytonaPS/DaytonaPS.psd1, or DAYTONAPS_TEST_MODULE (a psd1 path) when set.</summary>
+    public static string ModuleManifest { get; } =
+        Environment.GetEnvironmentVariable("DAYTONAPS_TEST_MODULE") is { Length: > 0 } custom
+            ? custom
+            : Path.Combine(RepoRoot, "out", "DaytonaPS", "DaytonaPS.psd1");
 
     private static string FindRoot()
     {
@@ -79,6 +83,11 @@ public sealed record PsResult(
             .Select(id => id.Split(',')[0]);
 
     public ErrorRecord? TerminatingRecord => (Terminating as IContainsErrorRecord)?.ErrorRecord;
+
+    /// <summary>The first error (from the error stream or the terminating exception) with this id.</summary>
+    public ErrorRecord Record(string errorId) =>
+        Errors.Concat(TerminatingRecord is null ? Array.Empty<ErrorRecord>() : new[] { TerminatingRecord })
+            .First(e => e.FullyQualifiedErrorId.Split(',')[0] == errorId);
 
     public PsResult AssertNoErrors()
     {

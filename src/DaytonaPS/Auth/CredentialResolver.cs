@@ -99,7 +99,7 @@ internal static class CredentialResolver
         lock (state.Gate)
         {
             if (state.Ambient is { IsDisposed: false } existing && existing.Fingerprint == fingerprint) return existing;
-            state.Ambient?.Dispose();
+            // The old one is left to the GC: a context from Get-DaytonaContext may still hold it.
             var connection = create();
             connection.Fingerprint = fingerprint;
             state.Ambient = connection;
@@ -137,21 +137,20 @@ internal static class SecretManagement
     {
         var what = Describe(name, vault);
         using var ps = PowerShell.Create(RunspaceMode.CurrentRunspace);
-        var command = ps.Runspace.SessionStateProxy.InvokeCommand.GetCommand("Get-Secret", CommandTypes.Cmdlet | CommandTypes.Function | CommandTypes.Alias);
-        if (command is null)
-        {
-            throw new DaytonaException(ErrorIds.SecretManagementUnavailable, ErrorCategory.NotInstalled,
-                $"Cannot read {what}: no Get-Secret command is available (Microsoft.PowerShell.SecretManagement is not installed or imported).",
-                terminating: true,
-                recommendedAction: "Install-PSResource Microsoft.PowerShell.SecretManagement and register a vault, or use Connect-Daytona -ApiKey / DAYTONA_API_KEY.");
-        }
-        ps.AddCommand(command).AddParameter("Name", name);
+        ps.AddCommand("Get-Secret").AddParameter("Name", name);
         if (vault is not null) ps.AddParameter("Vault", vault);
         ps.AddParameter("ErrorAction", ActionPreference.Stop);
         Collection<PSObject> results;
         try
         {
             results = ps.Invoke();
+        }
+        catch (CommandNotFoundException)
+        {
+            throw new DaytonaException(ErrorIds.SecretManagementUnavailable, ErrorCategory.NotInstalled,
+                $"Cannot read {what}: no Get-Secret command is available (Microsoft.PowerShell.SecretManagement is not installed or imported).",
+                terminating: true,
+                recommendedAction: "Install-PSResource Microsoft.PowerShell.SecretManagement and register a vault, or use Connect-Daytona -ApiKey / DAYTONA_API_KEY.");
         }
         catch (RuntimeException ex)
         {

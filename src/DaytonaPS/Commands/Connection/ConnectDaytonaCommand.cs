@@ -135,7 +135,7 @@ public sealed class ConnectDaytonaCommand : DaytonaCmdlet
         var state = RunspaceState.Current;
         lock (state.Gate)
         {
-            state.Connected?.Dispose();
+            // The previous connection is not disposed: a context from -PassThru may still use it.
             state.Connected = connection;
         }
         WriteVerbose($"Connected to {connection.ApiUrl} ({connection.AuthType} from {connection.SourceDetail}{(SkipValidation ? ", not validated" : ", validated")}).");

@@ -18,7 +18,7 @@ public abstract class DaytonaSandboxCmdlet : DaytonaApiCmdlet
     internal const string InputObjectSet = "InputObject";
 
     /// <summary>Sandbox ids or names.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
     [Alias("SandboxId")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(SandboxCompleter))]
