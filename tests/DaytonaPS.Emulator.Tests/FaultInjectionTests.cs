@@ -11,7 +11,6 @@ public sealed class FaultInjectionTests
     {
         var options = new EmulatorOptions { TransitionMs = 10, ApiKeys = { "k" } };
         configure?.Invoke(options);
-        if (options.FaultKinds.Count == 0) options.FaultKinds.UnionWith(EmulatorOptions.AllFaultKinds);
         return EmulatorServer.StartAsync(options);
     }
 
@@ -114,6 +113,15 @@ public sealed class FaultInjectionTests
         await SendAsync(http, HttpMethod.Put, "_emulator/faults", new { slowMs = 60000 });
         using var cts = new CancellationTokenSource(200);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => http.GetAsync("api/sandbox", cts.Token));
+    }
+
+    [Fact]
+    public async Task NoKindsMeansAllKinds()
+    {
+        await using var server = await StartAsync(o => o.FaultRate = 0.5);
+        using var http = Client(server, "k");
+        var (_, view) = await SendAsync(http, HttpMethod.Get, "_emulator/faults");
+        Assert.Equal(EmulatorOptions.AllFaultKinds, view.GetProperty("faultKinds").EnumerateArray().Select(k => k.GetString()));
     }
 
     [Fact]

@@ -23,7 +23,9 @@ public sealed class FaultSettings
     {
         var limits = new Dictionary<string, int>(DefaultRateLimits, StringComparer.OrdinalIgnoreCase);
         foreach (var (name, limit) in options.RateLimits) limits[name.ToLowerInvariant()] = limit;
-        _current = new Values(options.FaultRate, Canonical(options.FaultKinds), options.LatencyMs, options.Seed, limits, 5000);
+        // No kinds given means all of them, as on the command line.
+        var kinds = options.FaultKinds.Count == 0 ? EmulatorOptions.AllFaultKinds : Canonical(options.FaultKinds);
+        _current = new Values(options.FaultRate, kinds, options.LatencyMs, options.Seed, limits, 5000);
         _random = NewRandom(options.Seed);
     }
 
