@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace DaytonaPS.Emulator.Api;
 
@@ -69,16 +70,24 @@ public class SandboxListItemDto
     public required string ToolboxProxyUrl { get; init; }
 }
 
-/// <summary>The full Sandbox (get, create, lifecycle replies).</summary>
+/// <summary>The full Sandbox (get, create, lifecycle replies); its extra fields are written after the shared ones.</summary>
 public sealed class SandboxDto : SandboxListItemDto
 {
+    [JsonPropertyOrder(1)]
     public required Dictionary<string, string> Env { get; init; }
+    [JsonPropertyOrder(1)]
     public string? OutboundProxyUrl { get; init; }
+    [JsonPropertyOrder(1)]
     public string? OtelEndpointOverride { get; init; }
+    [JsonPropertyOrder(1)]
     public string? BackupCreatedAt { get; init; }
+    [JsonPropertyOrder(1)]
     public required List<SandboxVolumeDto> Volumes { get; init; }
+    [JsonPropertyOrder(1)]
     public BuildInfoDto? BuildInfo { get; init; }
+    [JsonPropertyOrder(1)]
     public string? LinkedSandboxId { get; init; }
+    [JsonPropertyOrder(1)]
     public bool Kvm { get; init; }
 }
 
