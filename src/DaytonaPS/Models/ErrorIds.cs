@@ -24,6 +24,8 @@ public static class ErrorIds
     public const string InvalidArgument = "DaytonaInvalidArgument";
     public const string SandboxFailed = "DaytonaSandboxFailed";
     public const string ContextClosed = "DaytonaContextClosed";
+    public const string CommandTimeout = "DaytonaCommandTimeout";
+    public const string CommandFailed = "DaytonaCommandFailed";
     // SSH (Enter-DaytonaSsh, New-/Revoke-DaytonaSshAccess)
     public const string SshNotInteractive = "DaytonaSshNotInteractive";
     public const string SshClientNotFound = "DaytonaSshClientNotFound";

@@ -35,15 +35,19 @@ public abstract class DaytonaToolboxCmdlet : DaytonaApiCmdlet
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 8;
 
+    /// <summary>Values of pipeline-bound parameters the work needs, captured per record (the work runs later, concurrently).</summary>
+    private protected virtual object? CaptureRecordState() => null;
+
     protected override void ProcessRecord()
     {
+        var state = CaptureRecordState();
         if (ParameterSetName == InputObjectSet)
         {
             foreach (var sandbox in InputObject)
             {
                 if (sandbox is null) continue;
                 var s = sandbox;
-                Enqueue((pipe, ct) => ProcessOneAsync(pipe, s.Id, s, ct), s, ThrottleLimit);
+                Enqueue((pipe, ct) => ProcessOneAsync(pipe, s.Id, s, state, ct), s, ThrottleLimit);
             }
         }
         else
@@ -52,20 +56,23 @@ public abstract class DaytonaToolboxCmdlet : DaytonaApiCmdlet
             {
                 if (string.IsNullOrWhiteSpace(id)) continue;
                 var key = id.Trim();
-                Enqueue((pipe, ct) => ProcessOneAsync(pipe, key, null, ct), key, ThrottleLimit);
+                Enqueue((pipe, ct) => ProcessOneAsync(pipe, key, null, state, ct), key, ThrottleLimit);
             }
         }
     }
 
     protected override void EndProcessing() => CompleteQueued();
 
-    private async Task ProcessOneAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, CancellationToken ct)
+    private async Task ProcessOneAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, object? state, CancellationToken ct)
     {
         var api = Api(pipe);
         var (toolbox, display) = await ToolboxClient.ForSandboxAsync(api, idOrName, known, ct).ConfigureAwait(false);
-        await ProcessSandboxAsync(pipe, toolbox, display, ct).ConfigureAwait(false);
+        await ProcessSandboxAsync(pipe, toolbox, display, state, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Works on one sandbox, through its toolbox. <paramref name="display"/> names it for ShouldProcess and messages.</summary>
-    private protected abstract Task ProcessSandboxAsync(CmdletPipe pipe, ToolboxClient toolbox, string display, CancellationToken ct);
+    /// <summary>
+    /// Works on one sandbox, through its toolbox. <paramref name="display"/> names it for ShouldProcess
+    /// and messages; <paramref name="state"/> is what <see cref="CaptureRecordState"/> returned for this record.
+    /// </summary>
+    private protected abstract Task ProcessSandboxAsync(CmdletPipe pipe, ToolboxClient toolbox, string display, object? state, CancellationToken ct);
 }

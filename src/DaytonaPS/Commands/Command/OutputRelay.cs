@@ -21,14 +21,14 @@ internal sealed class OutputRelay
     private static readonly System.Text.RegularExpressions.Regex VsoCommand = new(@"##(vso\[)", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     private readonly CmdletPipe _pipe;
-    private readonly string? _prefix;
+    private readonly string _sandboxTag;
     private readonly bool _neutralise;
 
-    /// <param name="prefix">Put before each line (e.g. the sandbox name when several run at once), or null.</param>
-    public OutputRelay(CmdletPipe pipe, string? prefix, bool neutralise)
+    /// <param name="sandboxId">Added as a third tag, "DaytonaPS.Sandbox:&lt;id&gt;", so concurrent runs can be told apart.</param>
+    public OutputRelay(CmdletPipe pipe, string sandboxId, bool neutralise)
     {
         _pipe = pipe;
-        _prefix = prefix;
+        _sandboxTag = "DaytonaPS.Sandbox:" + sandboxId;
         _neutralise = neutralise;
     }
 
@@ -41,11 +41,11 @@ internal sealed class OutputRelay
         var stderr = stream == LogStreamKind.Stderr;
         var message = new HostInformationMessage
         {
-            Message = (_prefix ?? string.Empty) + (stderr ? StderrPrefix : string.Empty) + text,
+            Message = (stderr ? StderrPrefix : string.Empty) + text,
             NoNewLine = false,
         };
         if (stderr) message.ForegroundColor = ConsoleColor.Red;
-        _pipe.WriteInformation(message, new[] { "PSHOST", stderr ? StderrTag : StdoutTag });
+        _pipe.WriteInformation(message, new[] { "PSHOST", stderr ? StderrTag : StdoutTag, _sandboxTag });
     }
 
     /// <summary>Makes a line inert for the Azure DevOps agent: "##vso[" anywhere and a leading "##[" get a space after "##".</summary>

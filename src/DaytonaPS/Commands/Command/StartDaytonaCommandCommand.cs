@@ -1,0 +1,74 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using DaytonaPS.Api;
+
+namespace DaytonaPS.Commands.Command;
+
+/// <summary>
+/// Start-DaytonaCommand: starts a command in a session (created when missing) and returns at once
+/// with a SessionCommand; Receive-DaytonaCommandLog reads or follows its output.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Start, "DaytonaCommand", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = IdSet)]
+[OutputType(typeof(SessionCommand))]
+public sealed class StartDaytonaCommandCommand : DaytonaToolboxCmdlet
+{
+    /// <summary>The command line, run by bash.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Command { get; set; } = string.Empty;
+
+    /// <summary>The session to run in (created when missing). Default: a new session.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidatePattern("^[A-Za-z0-9._-]{1,128}$")]
+    public string? SessionId { get; set; }
+
+    /// <summary>The directory to run in.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>Environment variables for the command.</summary>
+    [Parameter]
+    public Hashtable? Environment { get; set; }
+
+    /// <summary>Run in a login shell (profiles first).</summary>
+    [Parameter]
+    public SwitchParameter LoginShell { get; set; }
+
+    private Dictionary<string, string>? _environment;
+
+    private protected override object? CaptureRecordState() => SessionId;
+
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        if (Environment is null) return;
+        _environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in Environment)
+        {
+            var name = LanguagePrimitives.ConvertTo<string>(entry.Key);
+            if (!CommandScript.IsValidEnvironmentName(name))
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new ArgumentException($"-Environment: '{name}' is not a valid environment variable name (letters, digits and _, not starting with a digit)."),
+                    ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, name));
+            }
+            _environment[name] = entry.Value is null ? string.Empty : LanguagePrimitives.ConvertTo<string>(entry.Value);
+        }
+    }
+
+    private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, ToolboxClient toolbox, string display, object? state, CancellationToken ct)
+    {
+        var session = state is string given && given.Length > 0 ? given : "daytonaps-" + Guid.NewGuid().ToString("N").Substring(0, 12);
+        if (!await pipe.ShouldProcessAsync($"{display}, session '{session}'", "Start '" + InvokeDaytonaCommandCommand.Shorten(Command) + "'").ConfigureAwait(false)) return;
+        await toolbox.CreateSessionAsync(session, existingIsFine: true, ct).ConfigureAwait(false);
+        var line = CommandScript.Build(Command, WorkingDirectory, _environment, LoginShell, null, 0);
+        var commandId = await toolbox.ExecAsyncCommand(session, line, ct).ConfigureAwait(false);
+        pipe.WriteVerbose($"Started command {commandId} in session '{session}' of {display}.");
+        pipe.WriteObject(new SessionCommand(toolbox.SandboxId, session, commandId, Command, null));
+    }
+}
