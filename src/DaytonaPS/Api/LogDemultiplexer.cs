@@ -102,11 +102,14 @@ internal sealed class LogDemultiplexer
     }
 
     /// <summary>Demultiplexes a whole buffer (tests, non-follow replies with markers).</summary>
-    public static List<KeyValuePair<LogStreamKind, byte[]>> Split(byte[] all)
+    public static List<KeyValuePair<LogStreamKind, byte[]>> Split(byte[] all) => SplitFrames(new[] { all });
+
+    /// <summary>Demultiplexes a stream cut into frames; adjacent runs of one stream are not merged.</summary>
+    public static List<KeyValuePair<LogStreamKind, byte[]>> SplitFrames(IEnumerable<byte[]> frames)
     {
         var list = new List<KeyValuePair<LogStreamKind, byte[]>>();
         var d = new LogDemultiplexer();
-        d.Feed(all, 0, all.Length, (s, b) => list.Add(new KeyValuePair<LogStreamKind, byte[]>(s, b)));
+        foreach (var frame in frames) d.Feed(frame, 0, frame.Length, (s, b) => list.Add(new KeyValuePair<LogStreamKind, byte[]>(s, b)));
         d.Flush((s, b) => list.Add(new KeyValuePair<LogStreamKind, byte[]>(s, b)));
         return list;
     }

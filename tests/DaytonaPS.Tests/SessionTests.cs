@@ -1,0 +1,114 @@
+using System.Management.Automation;
+using Xunit;
+
+namespace DaytonaPS.Tests;
+
+/// <summary>Start-DaytonaCommand, Receive-DaytonaCommandLog, Get-/Remove-DaytonaSession against the emulator.</summary>
+public sealed class SessionTests : IClassFixture<EmulatorFixture>
+{
+    private readonly EmulatorFixture _emu;
+
+    public SessionTests(EmulatorFixture emu) => _emu = emu;
+
+    private PsResult Run(string script) => ModuleHost.Run(_emu.Connect() + "$sb = New-DaytonaSandbox\n" + script);
+
+    private static T Prop<T>(PSObject o, string name) => (T)o.Properties[name].Value;
+
+    [Fact]
+    public void StartReturnsAtOnceAndFollowStreamsUntilTheEnd()
+    {
+        var r = Run("""
+            $sw = [Diagnostics.Stopwatch]::StartNew()
+            $cmd = $sb | Start-DaytonaCommand 'echo first; sleep 1; echo oops >&2; echo last' -SessionId work
+            $startMs = $sw.ElapsedMilliseconds
+            $cmd
+            $cmd | Receive-DaytonaCommandLog -Follow
+            $startMs
+            """).AssertNoErrors();
+        Assert.Equal(3, r.Output.Count);
+        var cmd = r.Output[0];
+        Assert.Equal("DaytonaPS.SessionCommand", cmd.BaseObject.GetType().FullName);
+        Assert.Equal("work", Prop<string>(cmd, "SessionId"));
+        Assert.Null(cmd.Properties["ExitCode"].Value);
+        Assert.True((long)r.Output[2].BaseObject < 900, "Start-DaytonaCommand waited " + r.Output[2]);
+        var log = r.Output[1];
+        Assert.Equal("DaytonaPS.CommandLog", log.BaseObject.GetType().FullName);
+        Assert.Equal(0, Prop<int?>(log, "ExitCode"));
+        Assert.Equal("first\nlast\n", Prop<string>(log, "Stdout"));
+        Assert.Equal("oops\n", Prop<string>(log, "Stderr"));
+        Assert.Equal(new[] { "first", "[stderr] oops", "last" }, r.Information);
+    }
+
+    [Fact]
+    public void FollowAfterTheEndReplaysEverythingOnce()
+    {
+        var r = Run("""
+            $cmd = $sb | Start-DaytonaCommand 'for i in 1 2 3; do echo line$i; done'
+            Start-Sleep -Milliseconds 800
+            ($cmd | Receive-DaytonaCommandLog -Follow).Stdout
+            ($cmd | Receive-DaytonaCommandLog).Stdout
+            """).AssertNoErrors();
+        Assert.Equal("line1\nline2\nline3\n", r.Output[0].ToString());
+        Assert.Equal("line1\nline2\nline3\n", r.Output[1].ToString());
+        Assert.Equal(new[] { "line1", "line2", "line3" }, r.Information);
+    }
+
+    [Fact]
+    public void SessionSurvivesExit3AndOtherShellTricks()
+    {
+        var r = Run("""
+            $a = $sb | Start-DaytonaCommand 'exit 3' -SessionId keep
+            $a | Receive-DaytonaCommandLog -Follow | Out-Null
+            $b = $sb | Start-DaytonaCommand 'set -e; false' -SessionId keep
+            $b | Receive-DaytonaCommandLog -Follow | Out-Null
+            $c = $sb | Start-DaytonaCommand 'exec echo survived' -SessionId keep
+            $c | Receive-DaytonaCommandLog -Follow | ForEach-Object Stdout
+            $s = Get-DaytonaSession -Id $sb.Id -SessionId keep
+            $s.Commands | ForEach-Object { "$($_.Command)=$($_.ExitCode)" }
+            """).AssertNoErrors();
+        Assert.Equal("survived\n", r.Output[0].ToString());
+        Assert.Equal(new[] { "exit 3=3", "set -e; false=1", "exec echo survived=0" }, r.Output.Skip(1).Select(o => o.ToString()));
+    }
+
+    [Fact]
+    public void GetHidesInternalSessionsUnlessAsked()
+    {
+        var r = Run("""
+            $sb | Invoke-DaytonaCommand 'true' | Out-Null
+            $sb | Start-DaytonaCommand 'true' -SessionId mine | Out-Null
+            (Get-DaytonaSession -Id $sb.Id).SessionId -join ','
+            @(Get-DaytonaSession -Id $sb.Id -IncludeInternal).Count
+            (Get-DaytonaSession -Id $sb.Id -SessionId 'mi*').SessionId
+            """).AssertNoErrors();
+        Assert.Equal("mine", r.Output[0].ToString());
+        Assert.Equal(2, (int)r.Output[1].BaseObject);
+        Assert.Equal("mine", r.Output[2].ToString());
+    }
+
+    [Fact]
+    public void RemoveHonoursWhatIfThenRemoves()
+    {
+        var r = Run("""
+            $sb | Start-DaytonaCommand 'sleep 30' -SessionId doomed | Out-Null
+            Get-DaytonaSession -Id $sb.Id -SessionId doomed | Remove-DaytonaSession -WhatIf
+            @(Get-DaytonaSession -Id $sb.Id -SessionId doomed).Count
+            Get-DaytonaSession -Id $sb.Id -SessionId doomed | Remove-DaytonaSession -Force
+            @(Get-DaytonaSession -Id $sb.Id).Count
+            """).AssertNoErrors();
+        Assert.Equal(new object[] { 1, 0 }, r.Output.Select(o => o.BaseObject));
+    }
+
+    [Fact]
+    public void UnknownSessionIsNotFound()
+    {
+        var r = Run("Get-DaytonaSession -Id $sb.Id -SessionId nope\nRemove-DaytonaSession -Id $sb.Id -SessionId nope -Force");
+        Assert.Equal(new[] { "DaytonaNotFound", "DaytonaNotFound" }, r.ErrorIds);
+    }
+
+    [Fact]
+    public void StartWhatIfStartsNothing()
+    {
+        var r = Run("$sb | Start-DaytonaCommand 'touch /tmp/x' -SessionId w -WhatIf\n@(Get-DaytonaSession -Id $sb.Id).Count").AssertNoErrors();
+        Assert.Equal(0, (int)Assert.Single(r.Output).BaseObject);
+    }
+}
