@@ -47,6 +47,14 @@ Describe 'The sandbox lifecycle through the pipeline' {
         (Get-DaytonaSandbox -Id $other.Id).Name | Should -Be "$team-other"
     }
 
+    It 'looks up piped names, and piped sandboxes by id' {
+        $name = New-TestName 'piped'
+        $s = New-DaytonaSandbox -Name $name -NoWait
+        ($name | Get-DaytonaSandbox).Id | Should -Be $s.Id
+        ($s | Get-DaytonaSandbox).Name | Should -Be $name
+        $s | Remove-DaytonaSandbox -Force
+    }
+
     It 'creates, stops, starts, sets and waits with typed objects' {
         $name = New-TestName 'life'
         $s = New-DaytonaSandbox -Name $name -Label @{ a = '1' }

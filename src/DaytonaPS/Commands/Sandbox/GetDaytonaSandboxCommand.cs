@@ -24,8 +24,8 @@ public sealed class GetDaytonaSandboxCommand : DaytonaApiCmdlet
     [ArgumentCompleter(typeof(SandboxCompleter))]
     public string[] Id { get; set; } = Array.Empty<string>();
 
-    /// <summary>Names; wildcards allowed.</summary>
-    [Parameter(Position = 0, ParameterSetName = ListSet)]
+    /// <summary>Names; wildcards allowed. Piped strings bind here ('web-1' | Get-DaytonaSandbox).</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ParameterSetName = ListSet)]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(SandboxCompleter))]
