@@ -147,7 +147,8 @@ function Invoke-XunitSuite {
     Write-Step 'Test: xunit'
     $dir = Join-Path $ResultsOut 'xunit'
     if (Test-Path $dir) { Remove-Item -Recurse -Force $dir }
-    & dotnet test (Join-Path $Root 'DaytonaPS.sln') -c $Configuration --nologo --logger 'trx' --logger 'console;verbosity=minimal' --results-directory $dir
+    # Out-Host: the runner's console output is for the log, not part of the function's result.
+    & dotnet test (Join-Path $Root 'DaytonaPS.sln') -c $Configuration --nologo --logger 'trx' --logger 'console;verbosity=minimal' --results-directory $dir | Out-Host
     $exit = $LASTEXITCODE
     $counts = Read-TrxCounts $dir
     if ($exit -ne 0 -and $counts.Failed -eq 0) { $counts.Failed = 1; Write-Warning "xunit: dotnet test exited $exit without a failed test (build or runner failure); counted as one failure." }
@@ -173,7 +174,7 @@ Import-Module '$(Get-PesterPath)' -MinimumVersion 5.7.1
 "@
     $env:DAYTONA_MODULE_PATH = $ModuleOut
     $env:DAYTONA_EMULATOR_DLL = Join-Path $EmulatorOut 'DaytonaPS.Emulator.dll'
-    & (Get-PwshPath) -NoProfile -NonInteractive -Command $script
+    & (Get-PwshPath) -NoProfile -NonInteractive -Command $script | Out-Host
     if (-not (Test-Path $summary)) { Write-Warning 'Pester: no summary written (the run crashed); counted as one failure.'; return [pscustomobject]@{ Passed = 0; Failed = 1 } }
     $json = Get-Content -Raw $summary | ConvertFrom-Json
     [pscustomobject]@{ Passed = [int]$json.passed; Failed = [int]$json.failed }
@@ -188,11 +189,11 @@ function Invoke-ContractSuite {
     New-Item -ItemType Directory -Force -Path $ResultsOut | Out-Null
     Push-Location $dir
     try {
-        & npm ci --no-audit --no-fund --loglevel=error
+        & npm ci --no-audit --no-fund --loglevel=error | Out-Host
         if ($LASTEXITCODE -ne 0) { Write-Warning 'contract: npm ci failed; counted as one failure.'; return [pscustomobject]@{ Passed = 0; Failed = 1 } }
         $env:CONTRACT_SUMMARY = $summary
         $env:DAYTONA_EMULATOR_DLL = Join-Path $EmulatorOut 'DaytonaPS.Emulator.dll'
-        & npm test
+        & npm test | Out-Host
         $exit = $LASTEXITCODE
     }
     finally { Pop-Location }
