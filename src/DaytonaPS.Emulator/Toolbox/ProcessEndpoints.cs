@@ -13,7 +13,7 @@ public static class ProcessEndpoints
     /// </summary>
     internal static readonly string[] CombinedShellArgs = ["-c", "exec 2>&1; exec -a bash /bin/bash"];
 
-    /// <summary>How long to wait for output after the shell exits (a background job may hold the pipe).</summary>
+    /// <summary>How long to wait for the output after the shell exits (it is read from files, so this is a safety net).</summary>
     private static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(2);
 
     public sealed record ExecuteRequest(string? Command, string? Cwd, Dictionary<string, string>? Envs, int? Timeout);
@@ -48,7 +48,7 @@ public static class ProcessEndpoints
 
         using (process)
         {
-            var output = new PipeCollector(process.StandardOutput);
+            var output = new OutputCollector(process);
             _ = WriteAndCloseAsync(process.StandardInput, request.Command.EndsWith('\n') ? request.Command : request.Command + "\n");
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
@@ -86,32 +86,20 @@ public static class ProcessEndpoints
     }
 }
 
-/// <summary>Reads a pipe to the end in the background; Text() can be taken at any moment.</summary>
-internal sealed class PipeCollector
+/// <summary>Collects a command's output (stdout and stderr as they arrive); Text() can be taken at any moment.</summary>
+internal sealed class OutputCollector
 {
     private readonly MemoryStream _buffer = new();
 
-    public PipeCollector(Stream pipe) => Completion = PumpAsync(pipe);
+    public OutputCollector(SandboxProcess process) => Completion = process.PumpOutputAsync((_, data) =>
+    {
+        lock (_buffer) _buffer.Write(data);
+    });
 
     public Task Completion { get; }
 
     public string Text()
     {
         lock (_buffer) return Encoding.UTF8.GetString(_buffer.GetBuffer(), 0, (int)_buffer.Length);
-    }
-
-    private async Task PumpAsync(Stream pipe)
-    {
-        var chunk = new byte[16 * 1024];
-        try
-        {
-            int n;
-            while ((n = await pipe.ReadAsync(chunk)) > 0)
-            {
-                lock (_buffer) _buffer.Write(chunk, 0, n);
-            }
-        }
-        catch (IOException) { }
-        catch (ObjectDisposedException) { }
     }
 }

@@ -11,8 +11,12 @@ namespace DaytonaPS.Emulator.Toolbox;
 /// <remarks>
 /// Layout below RootDirectory: home/daytona (the sandbox's /home/daytona), tmp (its /tmp) and
 /// .daytona (the emulated daemon's own files: session state, upload spools), which commands see as
-/// /run/daytona under bubblewrap. Every command runs in its own bubblewrap (own PID namespace,
-/// --die-with-parent), so killing the bwrap process ends everything the command started.
+/// /run/daytona under bubblewrap. Under bubblewrap a started sandbox has one long-lived bwrap
+/// (<see cref="SandboxInit"/>: own mount, PID and IPC namespaces) and every command joins it with
+/// nsenter, so background jobs keep running until the sandbox stops, and stopping kills the
+/// namespace's PID 1, which ends them all. Without nsenter each command gets its own bwrap and its
+/// background jobs end with it. Without bubblewrap commands run as plain children carrying a
+/// marker variable; background jobs survive and stop finds them by the marker.
 /// </remarks>
 public sealed class SandboxRuntime
 {
@@ -21,6 +25,8 @@ public sealed class SandboxRuntime
     private const string MarkerVariable = "DAYTONA_EMULATOR_SANDBOX_ROOT";
 
     private readonly ConcurrentDictionary<int, SandboxProcess> _processes = new();
+    private readonly object _initLock = new();
+    private SandboxInit? _init;
 
     public SandboxRuntime(string rootDirectory, EmulatorOptions options)
     {
@@ -62,14 +68,25 @@ public sealed class SandboxRuntime
 
     /// <summary>
     /// Starts /bin/bash with bashArgs inside the sandbox, in sandbox directory cwd, with a clean
-    /// environment (nothing of the emulator's own, which may hold keys) plus env.
+    /// environment (nothing of the emulator's own, which may hold keys) plus env. Its stdout and
+    /// stderr go to files (see <see cref="SandboxProcess"/>) so background jobs can outlive it.
     /// </summary>
     public SandboxProcess Start(string cwd, IEnumerable<KeyValuePair<string, string>> env, IReadOnlyList<string> bashArgs)
     {
         Prepare();
-        var hostCwd = Paths.MapLexical(SandboxPaths.Normalize(cwd))
+        var sandboxCwd = SandboxPaths.Normalize(cwd);
+        var hostCwd = Paths.MapLexical(sandboxCwd)
             ?? throw new DirectoryNotFoundException($"chdir {cwd}: no such file or directory");
         if (!Directory.Exists(hostCwd)) throw new DirectoryNotFoundException($"chdir {cwd}: no such file or directory");
+
+        var ioName = Guid.NewGuid().ToString("N");
+        var ioDirOnHost = Path.Combine(ControlDirOnHost, "io");
+        Directory.CreateDirectory(ioDirOnHost);
+        var stdoutFile = Path.Combine(ioDirOnHost, ioName + ".out");
+        var stderrFile = Path.Combine(ioDirOnHost, ioName + ".err");
+        File.WriteAllBytes(stdoutFile, []);
+        File.WriteAllBytes(stderrFile, []);
+        var ioDirInSandbox = ControlDirInSandbox + "/io/";
 
         var psi = new ProcessStartInfo
         {
@@ -82,36 +99,83 @@ public sealed class SandboxRuntime
         foreach (var (k, v) in BaseEnvironment()) psi.Environment[k] = v;
         foreach (var (k, v) in env) psi.Environment[k] = v;
 
-        if (UsesBubblewrap)
+        string shellCwd;
+        if (UsesBubblewrap && Bubblewrap.CanJoin)
         {
+            // Enter the sandbox's long-lived namespaces (see SandboxInit).
+            var init = EnsureInit();
+            psi.FileName = Bubblewrap.NsenterPath;
+            foreach (var a in init.NsenterArgs()) psi.ArgumentList.Add(a);
+            psi.ArgumentList.Add("--");
+            psi.ArgumentList.Add("/bin/bash");
+            shellCwd = sandboxCwd;
+        }
+        else if (UsesBubblewrap)
+        {
+            // No usable nsenter: each command gets its own bwrap and PID namespace, so its
+            // background jobs end with it (said at start-up).
             psi.FileName = Bubblewrap.Path;
-            foreach (var a in Bubblewrap.SystemArgs) psi.ArgumentList.Add(a);
-            foreach (var a in new[]
-            {
-                "--bind", Path.Combine(RootDirectory, "home"), "/home",
-                "--bind", Path.Combine(RootDirectory, "tmp"), "/tmp",
-                "--bind", ControlDirOnHost, BwrapControlDir,
-                "--proc", "/proc", "--dev", "/dev",
-                "--unshare-pid", "--unshare-ipc", "--die-with-parent",
-                "--chdir", SandboxPaths.Normalize(cwd),
-                "--", "/bin/bash",
-            })
-            {
-                psi.ArgumentList.Add(a);
-            }
+            foreach (var a in NamespaceArgs(sandboxCwd)) psi.ArgumentList.Add(a);
+            foreach (var a in new[] { "--die-with-parent", "--", "/bin/bash" }) psi.ArgumentList.Add(a);
+            shellCwd = sandboxCwd;
         }
         else
         {
             psi.FileName = OperatingSystem.IsWindows() ? "bash" : "/bin/bash";
             psi.WorkingDirectory = hostCwd;
             psi.Environment[MarkerVariable] = RootDirectory;
+            shellCwd = hostCwd;
+            ioDirInSandbox = ioDirOnHost + Path.DirectorySeparatorChar;
         }
+        // The outer shell moves to cwd, points stdout/stderr at the files, and becomes the command's bash.
+        foreach (var a in new[] { "-c", RedirectScript, "bash", shellCwd, ioDirInSandbox + ioName + ".out", ioDirInSandbox + ioName + ".err" })
+            psi.ArgumentList.Add(a);
         foreach (var a in bashArgs) psi.ArgumentList.Add(a);
 
-        var process = new SandboxProcess(Process.Start(psi) ?? throw new InvalidOperationException("the process did not start"));
+        var process = new SandboxProcess(Process.Start(psi) ?? throw new InvalidOperationException("the process did not start"), stdoutFile, stderrFile);
         _processes[process.Id] = process;
         _ = process.Exited.ContinueWith(_ => _processes.TryRemove(process.Id, out SandboxProcess? _), TaskScheduler.Default);
         return process;
+    }
+
+    /// <summary>bash -c RedirectScript bash CWD STDOUT_FILE STDERR_FILE BASH_ARGS...</summary>
+    private const string RedirectScript = "cd -- \"$1\" || exit 1; exec >>\"$2\" 2>>\"$3\"; shift 3; exec /bin/bash \"$@\"";
+
+    /// <summary>bwrap's arguments for this sandbox's filesystem view and namespaces (before "--").</summary>
+    private IEnumerable<string> NamespaceArgs(string sandboxCwd)
+    {
+        foreach (var a in Bubblewrap.SystemArgs) yield return a;
+        foreach (var a in new[]
+        {
+            "--bind", Path.Combine(RootDirectory, "home"), "/home",
+            "--bind", Path.Combine(RootDirectory, "tmp"), "/tmp",
+            "--bind", ControlDirOnHost, BwrapControlDir,
+            "--proc", "/proc", "--dev", "/dev",
+            "--unshare-pid", "--unshare-ipc",
+            "--chdir", sandboxCwd,
+        })
+        {
+            yield return a;
+        }
+    }
+
+    /// <summary>The sandbox's init, started on first use and again if it died.</summary>
+    private SandboxInit EnsureInit()
+    {
+        lock (_initLock)
+        {
+            if (_init is { IsAlive: true } alive) return alive;
+            _init?.Dispose();
+            _init = null;
+            _init = SandboxInit.Start(NamespaceArgs(SandboxPaths.HomeDir).ToList(), BaseEnvironment());
+            return _init;
+        }
+    }
+
+    /// <summary>Host pid of the sandbox's PID 1 while it has one (bubblewrap with nsenter only).</summary>
+    public int? InitProcessId
+    {
+        get { lock (_initLock) return _init is { IsAlive: true } i ? i.NamespacePid : null; }
     }
 
     private IEnumerable<KeyValuePair<string, string>> BaseEnvironment()
@@ -126,13 +190,19 @@ public sealed class SandboxRuntime
         if (!UsesBubblewrap) yield return new("TMPDIR", Path.Combine(RootDirectory, "tmp"));
     }
 
-    /// <summary>Host ids of the processes this sandbox is running now (bwrap, or bash without it).</summary>
+    /// <summary>Host ids of the commands this sandbox is running now (nsenter or bwrap, or bash without it; not its init).</summary>
     public IReadOnlyCollection<int> ProcessIds => _processes.Keys.ToArray();
 
-    /// <summary>Kills every process of the sandbox and ends its sessions.</summary>
+    /// <summary>Kills every process of the sandbox (background jobs included) and ends its sessions.</summary>
     public void KillAll()
     {
         Sessions.Clear();
+        lock (_initLock)
+        {
+            // SIGKILL to the namespace's PID 1: the kernel ends every process in it.
+            _init?.Dispose();
+            _init = null;
+        }
         foreach (var p in _processes.Values) p.Kill();
         _processes.Clear();
         if (!UsesBubblewrap) KillMarkedOrphans();
@@ -153,7 +223,9 @@ public sealed class SandboxRuntime
         }
         else if (Bubblewrap.Available)
         {
-            yield return $"isolation: bubblewrap ({Bubblewrap.Path}); each sandbox sees its own /home and /tmp, the host's /usr and /etc read-only, and a private PID namespace.";
+            yield return $"isolation: bubblewrap ({Bubblewrap.Path}); each sandbox sees its own /home and /tmp, the host's /usr and /etc read-only, and a private PID namespace that its commands share (background processes run until the sandbox stops).";
+            if (!Bubblewrap.CanJoin)
+                yield return $"note: cannot join a sandbox's namespaces ({Bubblewrap.JoinProblem}); each command gets its own bwrap, so background processes end with their command.";
         }
         else
         {
@@ -213,6 +285,7 @@ public sealed class SandboxRuntime
 internal static class Bubblewrap
 {
     private static readonly Lazy<(string? Path, string? Problem, string[] Args)> Probe = new(Detect);
+    private static readonly Lazy<(string? Path, string? Problem)> JoinProbe = new(DetectJoin);
 
     public static bool Available => Probe.Value.Path is not null;
     public static string Path => Probe.Value.Path ?? "bwrap";
@@ -220,6 +293,36 @@ internal static class Bubblewrap
 
     /// <summary>The host's /usr and /etc read-only, with /bin, /lib... as the host has them.</summary>
     public static IReadOnlyList<string> SystemArgs => Probe.Value.Args;
+
+    /// <summary>True when nsenter can join a running bwrap's namespaces (needs util-linux nsenter and the right to setns).</summary>
+    public static bool CanJoin => Available && JoinProbe.Value.Path is not null;
+    public static string NsenterPath => JoinProbe.Value.Path ?? "nsenter";
+    public static string JoinProblem => JoinProbe.Value.Problem ?? "";
+
+    /// <summary>Starts a throwaway init (no binds, so nothing is written) and runs /bin/true inside it.</summary>
+    private static (string?, string?) DetectJoin()
+    {
+        if (!Available) return (null, Problem);
+        var path = new[] { "/usr/bin/nsenter", "/usr/sbin/nsenter", "/bin/nsenter" }.FirstOrDefault(File.Exists);
+        if (path is null) return (null, "nsenter not found (util-linux)");
+        try
+        {
+            using var init = SandboxInit.Start(
+                [.. SystemArgs, "--proc", "/proc", "--dev", "/dev", "--unshare-pid", "--unshare-ipc", "--chdir", "/"],
+                [new("PATH", "/usr/bin:/bin")]);
+            var psi = new ProcessStartInfo(path) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (var a in init.NsenterArgs()) psi.ArgumentList.Add(a);
+            foreach (var a in new[] { "--", "/bin/bash", "-c", "test -d /proc/1 && ! test -d /proc/" + init.NamespacePid }) psi.ArgumentList.Add(a);
+            using var p = Process.Start(psi)!;
+            var err = p.StandardError.ReadToEndAsync();
+            if (!p.WaitForExit(10_000)) { p.Kill(true); return (null, "nsenter did not answer"); }
+            return p.ExitCode == 0 ? (path, null) : (null, $"nsenter failed: {err.Result.Trim()}");
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
+        {
+            return (null, $"nsenter failed: {e.Message}");
+        }
+    }
 
     private static (string?, string?, string[]) Detect()
     {

@@ -125,25 +125,13 @@ public sealed class Session : IDisposable
         using (process)
         using (_ended.Token.Register(process.Kill))
         {
-            var pumps = Task.WhenAll(Pump(process.StandardOutput, LogStream.Stdout, cmd.Log), Pump(process.StandardError, LogStream.Stderr, cmd.Log));
+            var pumps = process.PumpOutputAsync(cmd.Log.Append);
             await cmd.AttachAsync(process.StandardInput);
             await process.Exited;
             await Task.WhenAny(pumps, Task.Delay(OutputGrace));
             cmd.Finish(process.ExitCode);
         }
         try { File.Delete(cmdFile); } catch (IOException) { }
-    }
-
-    private static async Task Pump(Stream pipe, LogStream stream, CommandLog log)
-    {
-        var buffer = new byte[16 * 1024];
-        try
-        {
-            int n;
-            while ((n = await pipe.ReadAsync(buffer)) > 0) log.Append(stream, buffer.AsSpan(0, n).ToArray());
-        }
-        catch (IOException) { }
-        catch (ObjectDisposedException) { }
     }
 
     public void Dispose()
