@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json.Serialization;
 
@@ -30,7 +31,7 @@ public sealed class BuildInfoDto
 }
 
 /// <summary>The fields SandboxListItem and Sandbox share (the list item is a subset).</summary>
-public class SandboxListItemDto
+public record SandboxListItemDto
 {
     public required string Id { get; init; }
     public required string OrganizationId { get; init; }
@@ -71,8 +72,21 @@ public class SandboxListItemDto
 }
 
 /// <summary>The full Sandbox (get, create, lifecycle replies); its extra fields are written after the shared ones.</summary>
-public sealed class SandboxDto : SandboxListItemDto
+public sealed record SandboxDto : SandboxListItemDto
 {
+    public SandboxDto()
+    {
+    }
+
+    /// <summary>The shared fields copied from <paramref name="shared"/>, plus the full Sandbox's required ones.</summary>
+    [SetsRequiredMembers]
+    internal SandboxDto(SandboxListItemDto shared, Dictionary<string, string> env, List<SandboxVolumeDto> volumes)
+        : base(shared)
+    {
+        Env = env;
+        Volumes = volumes;
+    }
+
     [JsonPropertyOrder(1)]
     public required Dictionary<string, string> Env { get; init; }
     [JsonPropertyOrder(1)]

@@ -129,47 +129,16 @@ internal static class SandboxFactory
         };
     }
 
-    /// <summary>The full Sandbox; call with the store's lock held for a consistent picture.</summary>
-    public static SandboxDto ToDto(EmulatorContext context, SandboxRecord s) => new()
+    /// <summary>The full Sandbox: the list item's fields plus the heavy ones. Call with the store's lock held for a consistent picture.</summary>
+    public static SandboxDto ToDto(EmulatorContext context, SandboxRecord s) => new(
+        ToListItem(context, s),
+        env: new Dictionary<string, string>(s.Env),
+        volumes: s.Volumes.Select(v => new SandboxVolumeDto { VolumeId = v.VolumeId, MountPath = v.MountPath, Subpath = v.Subpath }).ToList())
     {
-        Id = s.Id,
-        OrganizationId = s.OrganizationId,
-        Name = s.Name,
-        Snapshot = s.Snapshot,
-        User = s.User,
-        Env = new Dictionary<string, string>(s.Env),
-        Labels = new Dictionary<string, string>(s.Labels),
-        Public = s.Public,
-        NetworkBlockAll = s.NetworkBlockAll,
-        NetworkAllowList = s.NetworkAllowList,
-        DomainAllowList = s.DomainAllowList,
         OutboundProxyUrl = s.OutboundProxyUrl,
         OtelEndpointOverride = s.OtelEndpointOverride,
-        Target = s.Target,
-        Cpu = s.Cpu,
-        Gpu = s.Gpu,
-        Memory = s.Memory,
-        Disk = s.Disk,
-        GpuType = s.GpuType,
-        State = s.State,
-        DesiredState = s.DesiredState,
-        ErrorReason = s.ErrorReason,
-        Recoverable = s.Recoverable,
-        AutoStopInterval = s.AutoStopInterval,
-        AutoPauseInterval = s.AutoPauseInterval,
-        AutoArchiveInterval = s.AutoArchiveInterval,
-        AutoDeleteInterval = s.AutoDeleteInterval,
-        AutoDestroyAt = Iso.Format(s.AutoDestroyAt),
-        Volumes = s.Volumes.Select(v => new SandboxVolumeDto { VolumeId = v.VolumeId, MountPath = v.MountPath, Subpath = v.Subpath }).ToList(),
         BuildInfo = s.BuildInfo,
-        CreatedAt = Iso.Format(s.CreatedAt),
-        UpdatedAt = Iso.Format(s.UpdatedAt),
-        LastActivityAt = Iso.Format(s.LastActivityAt),
-        SandboxClass = s.SandboxClass,
-        DaemonVersion = EmulatorContext.DaemonVersion,
-        RunnerId = EmulatorContext.RunnerId,
         LinkedSandboxId = s.LinkedSandboxId,
-        ToolboxProxyUrl = context.ToolboxProxyUrl,
         Kvm = s.Kvm,
     };
 
