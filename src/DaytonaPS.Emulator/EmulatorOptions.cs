@@ -15,6 +15,7 @@ public sealed class EmulatorOptions
           --latency-ms N           added latency per request
           --fault-rate P           probability 0..1 of injecting a fault per /api or toolbox request
           --fault-kinds LIST       comma list of 500,503,429,reset,slow (default all)
+          --fault-retry-after N    seconds an injected 429 asks clients to wait (Retry-After-NAME; default 1)
           --seed N                 seed for reproducible faults
           --transition-ms N        how long transitional states last (default 300)
           --rate-limit NAME=N      requests per minute for throttler NAME (sandbox-create, sandbox-lifecycle, authenticated)
@@ -31,6 +32,11 @@ public sealed class EmulatorOptions
     public double FaultRate { get; set; }
     public HashSet<string> FaultKinds { get; } = new(StringComparer.OrdinalIgnoreCase);
     public int? Seed { get; set; }
+
+    /// <summary>Retry-After-NAME of an injected 429 (real rate limits send their window's remainder).</summary>
+    public int FaultRetryAfterSec { get; set; } = DefaultFaultRetryAfterSec;
+
+    public const int DefaultFaultRetryAfterSec = 1;
     public int TransitionMs { get; set; } = 300;
     public Dictionary<string, int> RateLimits { get; } = new(StringComparer.OrdinalIgnoreCase);
     public string? DataDir { get; set; }
@@ -85,6 +91,7 @@ public sealed class EmulatorOptions
                     }
                     break;
                 case "--seed": o.Seed = IntValue(); break;
+                case "--fault-retry-after": o.FaultRetryAfterSec = IntValue(); break;
                 case "--transition-ms": o.TransitionMs = IntValue(); break;
                 case "--rate-limit":
                     var spec = Value();

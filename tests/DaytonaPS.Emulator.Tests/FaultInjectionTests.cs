@@ -76,6 +76,44 @@ public sealed class FaultInjectionTests
     }
 
     [Fact]
+    public async Task Injected429SendsAShortConfigurableRetryAfter()
+    {
+        await using var server = await StartAsync(o => { o.FaultRate = 1; o.FaultKinds.Add("429"); });
+        using var http = Client(server, "k");
+        using (var response = await http.GetAsync("api/sandbox"))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+            Assert.Equal("1", response.Headers.GetValues("Retry-After-authenticated").Single());
+            Assert.Equal("1", response.Headers.GetValues("X-RateLimit-Reset-authenticated").Single());
+        }
+
+        var (status, view) = await SendAsync(http, HttpMethod.Put, "_emulator/faults", new { retryAfterSec = 0 });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(0, view.GetProperty("retryAfterSec").GetInt32());
+        using (var response = await http.PostAsync("api/sandbox", JsonContent("{}")))
+            Assert.Equal("0", response.Headers.GetValues("Retry-After-sandbox-create").Single());
+        (status, _) = await SendAsync(http, HttpMethod.Put, "_emulator/faults", new { retryAfterSec = -1 });
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+
+        // From the command line too.
+        var options = EmulatorOptions.Parse(["--api-key", "k", "--fault-retry-after", "3"]);
+        Assert.Equal(3, options.FaultRetryAfterSec);
+        Assert.Equal(1, EmulatorOptions.Parse(["--api-key", "k"]).FaultRetryAfterSec);
+    }
+
+    [Fact]
+    public async Task RealRateLimit429SendsTheWindowRemainder()
+    {
+        await using var server = await StartAsync(o => o.RateLimits["authenticated"] = 1);
+        using var http = Client(server, "k");
+        using (var ok = await http.GetAsync("api/sandbox")) Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        using var limited = await http.GetAsync("api/sandbox");
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        var retryAfter = int.Parse(limited.Headers.GetValues("Retry-After-authenticated").Single());
+        Assert.InRange(retryAfter, 55, 60);
+    }
+
+    [Fact]
     public async Task Injected500And503()
     {
         await using var server = await StartAsync(o => { o.FaultRate = 1; o.FaultKinds.Add("500"); });

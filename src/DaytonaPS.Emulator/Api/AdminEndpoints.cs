@@ -6,7 +6,7 @@ namespace DaytonaPS.Emulator.Api;
 /// <summary>
 /// /_emulator/*: change faults, latency and rate limits while running (behind the same bearer
 /// auth as /api; never subject to faults or rate limits).
-///   GET/PUT /_emulator/faults   {faultRate, faultKinds, latencyMs, seed, rateLimits, slowMs}
+///   GET/PUT /_emulator/faults   {faultRate, faultKinds, latencyMs, seed, rateLimits, slowMs, retryAfterSec}
 ///                               PUT changes only the fields present; rateLimits merges per name.
 ///   GET/PUT /_emulator/clock    {minuteMs, tickMs}: length of an auto-stop "minute", check period
 ///   POST    /_emulator/tick     runs the auto-stop/archive/delete/TTL check now
@@ -41,6 +41,9 @@ public static class AdminEndpoints
                         break;
                     case "slowMs":
                         v = v with { SlowMs = (int)Number(p, 0, int.MaxValue) };
+                        break;
+                    case "retryAfterSec":
+                        v = v with { RetryAfterSec = (int)Number(p, 0, 86400) };
                         break;
                     case "seed":
                         v = v with { Seed = p.Value.ValueKind == JsonValueKind.Null ? null : (int)Number(p, 0, int.MaxValue) };
@@ -105,6 +108,7 @@ public static class AdminEndpoints
         seed = v.Seed,
         rateLimits = v.RateLimits,
         slowMs = v.SlowMs,
+        retryAfterSec = v.RetryAfterSec,
     };
 
     private static object Clock(EmulatorContext ctx) => new

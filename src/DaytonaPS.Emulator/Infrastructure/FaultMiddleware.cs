@@ -44,7 +44,8 @@ public sealed class FaultMiddleware(RequestDelegate next, EmulatorContext contex
             case "429":
                 var throttler = RateLimiter.ThrottlerFor(http.Request.Method, path.Value ?? "");
                 var limit = settings.RateLimits.TryGetValue(throttler, out var l) && l > 0 ? l : 100;
-                await RateLimiter.WriteThrottledAsync(http, throttler, limit, 30);
+                // Not a real window: a short, configurable Retry-After (--fault-retry-after, admin retryAfterSec).
+                await RateLimiter.WriteThrottledAsync(http, throttler, limit, settings.RetryAfterSec);
                 break;
             case "reset":
                 await ResetMidResponseAsync(http);

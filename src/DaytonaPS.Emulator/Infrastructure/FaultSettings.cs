@@ -25,13 +25,15 @@ public sealed class FaultSettings
         foreach (var (name, limit) in options.RateLimits) limits[name.ToLowerInvariant()] = limit;
         // No kinds given means all of them, as on the command line.
         var kinds = options.FaultKinds.Count == 0 ? EmulatorOptions.AllFaultKinds : Canonical(options.FaultKinds);
-        _current = new Values(options.FaultRate, kinds, options.LatencyMs, options.Seed, limits, 5000);
+        _current = new Values(options.FaultRate, kinds, options.LatencyMs, options.Seed, limits, 5000, options.FaultRetryAfterSec);
         _random = NewRandom(options.Seed);
     }
 
     /// <summary>
     /// One consistent view of the settings. RateLimits: requests per 60 s window per throttler; 0 = unlimited.
-    /// SlowMs: how long a 'slow' fault delays the response.
+    /// SlowMs: how long a 'slow' fault delays the response. RetryAfterSec: the Retry-After-NAME an
+    /// injected 429 sends (small, so clients that honour it stay fast; real limits send the true
+    /// remainder of their window).
     /// </summary>
     public sealed record Values(
         double FaultRate,
@@ -39,7 +41,8 @@ public sealed class FaultSettings
         int LatencyMs,
         int? Seed,
         IReadOnlyDictionary<string, int> RateLimits,
-        int SlowMs);
+        int SlowMs,
+        int RetryAfterSec = EmulatorOptions.DefaultFaultRetryAfterSec);
 
     public Values Current => Volatile.Read(ref _current);
 
