@@ -6,6 +6,8 @@ namespace DaytonaPS.Emulator.Infrastructure;
 /// <summary>
 /// Bearer auth on every /api and /toolbox route (except Daytona's unauthenticated /api/config and
 /// /api/health). In JWT mode the X-Daytona-Organization-ID header must name the organization.
+/// Bearer-less toolbox requests may instead use a signed file URL or the sandbox's preview token
+/// (<see cref="ToolboxQueryAuth"/>).
 /// </summary>
 public sealed class AuthMiddleware(RequestDelegate next, EmulatorContext context)
 {
@@ -21,8 +23,20 @@ public sealed class AuthMiddleware(RequestDelegate next, EmulatorContext context
 
         var header = http.Request.Headers.Authorization.ToString();
         var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
-        // Browser-style toolbox WebSockets may carry the key as a query parameter instead.
-        token ??= http.Request.Query["DAYTONA_SANDBOX_AUTH_KEY"].FirstOrDefault();
+        // Without a bearer, a toolbox request may carry a signed file URL or the sandbox's preview
+        // token (browser WebSockets); never an API key in the query string.
+        if (token is null && path.StartsWithSegments("/toolbox", out var rest))
+        {
+            switch (ToolboxQueryAuth.Check(http, context, rest, out var reason))
+            {
+                case ToolboxQueryAuth.Outcome.Accepted:
+                    await next(http);
+                    return;
+                case ToolboxQueryAuth.Outcome.Rejected:
+                    await Toolbox.ToolboxErrors.WriteAsync(http, new Toolbox.ToolboxException(403, "FORBIDDEN", reason ?? "invalid signature", Toolbox.ToolboxErrors.ProxySource));
+                    return;
+            }
+        }
         switch (context.Authenticate(token, http.Request.Headers["X-Daytona-Organization-ID"].FirstOrDefault()))
         {
             case AuthOutcome.Ok:
