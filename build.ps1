@@ -6,7 +6,7 @@
     Plain PowerShell (Invoke-Build and psake are not obtainable here). Run through the local tool:
         dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
     Tasks:
-        Build    out/DaytonaPS (stamped psd1, dll and dependencies, format file, en-US help) and out/emulator
+        Build    out/DaytonaPS (stamped psd1, dll, dependencies/, format file, en-US help) and out/emulator
         Docs     docs/en-US/*.md -> out/DaytonaPS/en-US/DaytonaPS.dll-Help.xml (part of Build)
         Test     Build, then xunit + Pester + the TypeScript SDK contract suite; last line "N passed, N failed"
         Package  out/package/DaytonaPS.<version>.nupkg, installable with Install-PSResource
@@ -41,9 +41,14 @@ $PublishOut = Join-Path $Out 'publish'
 $ResultsOut = Join-Path $Out 'test-results'
 $Version = ([xml](Get-Content -Raw (Join-Path $Root 'Directory.Build.props'))).Project.PropertyGroup.Version | Where-Object { $_ } | Select-Object -First 1
 
-# The module folder is built from this explicit list; a missing file fails the build.
+# The module folder is built from these explicit lists; a missing file fails the build.
+# DaytonaPS.dll sits beside the manifest; the third-party assemblies go to dependencies/, where
+# nothing finds them but the resolver DaytonaPS registers on import (src/DaytonaPS/ModuleInit.cs):
+# pwsh 7 keeps using its in-box System.Text.Json & co., Windows PowerShell 5.1 gets these copies.
 $ModuleAssemblies = @(
     'DaytonaPS.dll'
+)
+$ModuleDependencies = @(
     'Polly.Core.dll'
     'Microsoft.Bcl.AsyncInterfaces.dll'
     'Microsoft.Bcl.TimeProvider.dll'
@@ -109,11 +114,15 @@ function Invoke-Build {
     New-Item -ItemType Directory -Force -Path $ModuleOut | Out-Null
 
     Invoke-Native dotnet @('publish', 'src/DaytonaPS/DaytonaPS.csproj', '-c', $Configuration, '-o', (Join-Path $PublishOut 'DaytonaPS'), '--nologo', '-v', 'quiet')
-    foreach ($name in $ModuleAssemblies) {
-        $from = Join-Path $PublishOut "DaytonaPS/$name"
-        if (-not (Test-Path $from)) { throw "Build: expected '$name' in the publish output; update the list in build.ps1 if dependencies changed." }
-        Copy-Item $from $ModuleOut
+    $dependenciesOut = New-Item -ItemType Directory -Force -Path (Join-Path $ModuleOut 'dependencies')
+    foreach ($entry in @($ModuleAssemblies | ForEach-Object { @{ Name = $_; To = $ModuleOut } }) + @($ModuleDependencies | ForEach-Object { @{ Name = $_; To = $dependenciesOut.FullName } })) {
+        $from = Join-Path $PublishOut "DaytonaPS/$($entry.Name)"
+        if (-not (Test-Path $from)) { throw "Build: expected '$($entry.Name)' in the publish output; update the lists in build.ps1 if dependencies changed." }
+        Copy-Item $from $entry.To
     }
+    # The other way round: a dll in the publish output that neither list names is a dependency nobody thought about.
+    $unlisted = @(Get-ChildItem (Join-Path $PublishOut 'DaytonaPS') -Filter *.dll | Where-Object Name -NotIn ($ModuleAssemblies + $ModuleDependencies))
+    if ($unlisted) { throw "Build: the publish output has dll(s) no list in build.ps1 names: $($unlisted.Name -join ', ')." }
     foreach ($file in $ModuleFiles) {
         if (-not (Test-Path $file.From)) { throw "Build: missing '$($file.From)'." }
         Copy-Item $file.From (Join-Path $ModuleOut $file.To)

@@ -48,6 +48,13 @@ Describe 'The built manifest' {
         }
         Join-Path $ModulePath 'en-US/DaytonaPS.dll-Help.xml' | Should -Exist
     }
+
+    It 'keeps third-party assemblies in dependencies/, only DaytonaPS.dll beside the manifest' {
+        @(Get-ChildItem $ModulePath -Filter *.dll | ForEach-Object Name) | Should -Be @('DaytonaPS.dll')
+        foreach ($name in 'Polly.Core.dll', 'System.Text.Json.dll') {
+            Join-Path $ModulePath "dependencies/$name" | Should -Exist
+        }
+    }
 }
 
 Describe 'Importing the built module' {

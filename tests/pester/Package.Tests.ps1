@@ -25,7 +25,7 @@ Install-PSResource -Name DaytonaPS -Repository DaytonaLocal -Scope CurrentUser -
 `$installed = Get-InstalledPSResource -Name DaytonaPS
 Import-Module DaytonaPS -RequiredVersion `$installed.Version -ErrorAction Stop
 `$m = Get-Module DaytonaPS
-@{ base = `$m.ModuleBase; version = `$m.Version.ToString(); commands = @(Get-Command -Module DaytonaPS).Count } | ConvertTo-Json -Compress
+@{ base = `$m.ModuleBase; version = `$m.Version.ToString(); commands = @(Get-Command -Module DaytonaPS).Count; dependencies = @(Get-ChildItem (Join-Path `$m.ModuleBase 'dependencies') -Filter *.dll | ForEach-Object Name | Sort-Object) } | ConvertTo-Json -Compress
 "@
         $env:HOME_BACKUP = $env:HOME
         try {
@@ -47,5 +47,8 @@ Import-Module DaytonaPS -RequiredVersion `$installed.Version -ErrorAction Stop
         $result.base | Should -BeLike "$home_*"
         $result.version | Should -Be $Manifest.ModuleVersion
         $result.commands | Should -Be @($Manifest.CmdletsToExport).Count
+        # The third-party assemblies travel in dependencies/ (loaded by DaytonaPS's resolver).
+        @($result.dependencies) | Should -Be @(Get-ChildItem (Join-Path $ModulePath 'dependencies') -Filter *.dll | ForEach-Object Name | Sort-Object)
+        @($result.dependencies) | Should -Contain 'Polly.Core.dll'
     }
 }
