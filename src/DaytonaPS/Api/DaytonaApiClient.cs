@@ -23,8 +23,6 @@ namespace DaytonaPS.Api;
 /// </summary>
 internal sealed class DaytonaApiClient
 {
-    private static readonly HttpMethod Patch = new("PATCH");
-
     public DaytonaApiClient(DaytonaConnection connection, IDaytonaLog? log = null)
     {
         Connection = connection;
@@ -286,8 +284,6 @@ internal sealed class DaytonaApiClient
     /// <summary>POST /sandbox/{id}/{kind}/{minutes} for autostop, autoarchive, autodelete (lower-case segments).</summary>
     public Task SetIntervalAsync(string idOrName, string kind, int minutes, CancellationToken ct) =>
         SendNoContentAsync(HttpMethod.Post, "/sandbox/" + Segment(idOrName) + "/" + kind + "/" + minutes.ToString(CultureInfo.InvariantCulture), null, RetryMode.Idempotent, ct);
-
-    internal static HttpMethod PatchMethod => Patch;
 }
 
 /// <summary>Server-side filters of GET /sandbox.</summary>
@@ -296,7 +292,6 @@ internal sealed class SandboxListQuery
     public const int MaxPageSize = 200;
 
     public string? NamePrefix { get; set; }
-    public string? IdPrefix { get; set; }
     public IDictionary<string, string>? Labels { get; set; }
     public IList<string>? States { get; set; }
     public IList<string>? Targets { get; set; }
@@ -311,7 +306,6 @@ internal sealed class SandboxListQuery
         }
         if (!string.IsNullOrEmpty(cursor)) Add("cursor", cursor!);
         Add("limit", Math.Max(1, Math.Min(MaxPageSize, Limit)).ToString(CultureInfo.InvariantCulture));
-        if (!string.IsNullOrEmpty(IdPrefix)) Add("id", IdPrefix!);
         if (!string.IsNullOrEmpty(NamePrefix)) Add("name", NamePrefix!);
         if (Labels is { Count: > 0 }) Add("labels", JsonSerializer.Serialize(Labels, DaytonaJson.Options));
         if (States is not null) foreach (var s in States) Add("states", s);
