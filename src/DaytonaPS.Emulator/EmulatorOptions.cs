@@ -14,7 +14,8 @@ public sealed class EmulatorOptions
                                    accept a JWT; requests must send X-Daytona-Organization-ID: ORG
           --latency-ms N           added latency per request
           --fault-rate P           probability 0..1 of injecting a fault per /api or toolbox request
-          --fault-kinds LIST       comma list of 500,503,429,reset,slow (default all)
+          --fault-kinds LIST       comma list of 500,503,429,reset,slow (default: all of these) and ws-drop
+                                   (drops a follow=true logs WebSocket mid-stream; not part of 'all')
           --fault-retry-after N    seconds an injected 429 asks clients to wait (Retry-After-NAME; default 1)
           --seed N                 seed for reproducible faults
           --transition-ms N        how long transitional states last (default 300)
@@ -43,7 +44,15 @@ public sealed class EmulatorOptions
     public bool NoSandboxing { get; set; }
     public bool ShowHelp { get; set; }
 
+    /// <summary>What "all" (and no --fault-kinds) means: faults any client of the API may meet.</summary>
     public static readonly string[] AllFaultKinds = ["500", "503", "429", "reset", "slow"];
+
+    /// <summary>
+    /// Every kind, in the canonical order seeds draw from. ws-drop is opt-in: the official SDK does
+    /// not reconnect a dropped log follow, so putting it in "all" would fail clients that used to
+    /// pass under "all"; it exists to test clients that do reconnect.
+    /// </summary>
+    public static readonly string[] KnownFaultKinds = [.. AllFaultKinds, "ws-drop"];
     public static readonly string[] Throttlers = ["sandbox-create", "sandbox-lifecycle", "authenticated"];
 
     /// <summary>The organization every API key belongs to.</summary>
@@ -85,8 +94,8 @@ public sealed class EmulatorOptions
                     foreach (var kind in Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                     {
                         if (kind.Equals("all", StringComparison.OrdinalIgnoreCase)) { o.FaultKinds.UnionWith(AllFaultKinds); continue; }
-                        if (!AllFaultKinds.Contains(kind, StringComparer.OrdinalIgnoreCase))
-                            throw new ArgumentException($"unknown fault kind '{kind}'; use {string.Join(", ", AllFaultKinds)}.");
+                        if (!KnownFaultKinds.Contains(kind, StringComparer.OrdinalIgnoreCase))
+                            throw new ArgumentException($"unknown fault kind '{kind}'; use {string.Join(", ", KnownFaultKinds)} or all.");
                         o.FaultKinds.Add(kind);
                     }
                     break;

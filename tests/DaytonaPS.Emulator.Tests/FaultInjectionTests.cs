@@ -114,6 +114,64 @@ public sealed class FaultInjectionTests
     }
 
     [Fact]
+    public async Task WsDropCutsALogFollowMidStreamAndOnlyThat()
+    {
+        await using var server = await StartAsync(o => { o.FaultRate = 1; o.FaultKinds.Add("ws-drop"); });
+        using var http = Client(server, "k");
+        http.DefaultRequestHeaders.Add("X-Daytona-SDK-Version", "0.218.0");
+        // Ordinary requests are never faulted by ws-drop (and draw nothing).
+        var id = await CreateStartedAsync(http);
+        var (status, _) = await SendAsync(http, HttpMethod.Post, $"toolbox/{id}/process/session", new { sessionId = "s" });
+        Assert.Equal(HttpStatusCode.Created, status);
+        var (_, started) = await SendAsync(http, HttpMethod.Post, $"toolbox/{id}/process/session/s/exec",
+            new { command = "for i in 1 2 3 4 5; do echo out-$i; echo err-$i >&2; done", runAsync = true });
+        var cmdId = started.GetProperty("cmdId").GetString()!;
+        var command = server.Context.Store.Live.Single().Runtime.Sessions.Get("s").Get(cmdId);
+        await command.Finished.WaitAsync(TimeSpan.FromSeconds(20));
+        var full = command.Log.Multiplexed();
+
+        async Task<(byte[] Bytes, bool Dropped)> FollowAsync()
+        {
+            using var socket = new System.Net.WebSockets.ClientWebSocket();
+            socket.Options.SetRequestHeader("Authorization", "Bearer k");
+            await socket.ConnectAsync(new Uri(server.BaseUrl.Replace("http", "ws") + $"/toolbox/{id}/process/session/s/command/{cmdId}/logs?follow=true"), CancellationToken.None);
+            var received = new MemoryStream();
+            var buffer = new byte[4096];
+            try
+            {
+                while (true)
+                {
+                    var result = await socket.ReceiveAsync(buffer, new CancellationTokenSource(TimeSpan.FromSeconds(20)).Token);
+                    if (result.MessageType == System.Net.WebSockets.WebSocketMessageType.Close) return (received.ToArray(), false);
+                    received.Write(buffer, 0, result.Count);
+                }
+            }
+            catch (System.Net.WebSockets.WebSocketException)
+            {
+                return (received.ToArray(), true);
+            }
+        }
+
+        var (cut, dropped) = await FollowAsync();
+        Assert.True(dropped);
+        Assert.InRange(cut.Length, 1, full.Length - 1);
+        Assert.Equal(full[..cut.Length], cut);
+
+        await SendAsync(http, HttpMethod.Put, "_emulator/faults", new { faultRate = 0 });
+        var (whole, droppedAgain) = await FollowAsync();
+        Assert.False(droppedAgain);
+        Assert.Equal(full, whole);
+
+        // Selectable by name, never through "all".
+        Assert.Contains("ws-drop", EmulatorOptions.Parse(["--fault-kinds", "ws-drop,500"]).FaultKinds);
+        Assert.DoesNotContain("ws-drop", EmulatorOptions.Parse(["--fault-kinds", "all"]).FaultKinds);
+        var (_, view) = await SendAsync(http, HttpMethod.Put, "_emulator/faults", new { faultKinds = "all" });
+        Assert.DoesNotContain("ws-drop", view.GetProperty("faultKinds").EnumerateArray().Select(e => e.GetString()));
+        (_, view) = await SendAsync(http, HttpMethod.Put, "_emulator/faults", new { faultKinds = new[] { "ws-drop" } });
+        Assert.Equal("ws-drop", Assert.Single(view.GetProperty("faultKinds").EnumerateArray()).GetString());
+    }
+
+    [Fact]
     public async Task Injected500And503()
     {
         await using var server = await StartAsync(o => { o.FaultRate = 1; o.FaultKinds.Add("500"); });

@@ -150,8 +150,8 @@ public static class AdminEndpoints
         foreach (var k in raw)
         {
             if (k.Equals("all", StringComparison.OrdinalIgnoreCase)) kinds.AddRange(EmulatorOptions.AllFaultKinds);
-            else if (EmulatorOptions.AllFaultKinds.Contains(k, StringComparer.OrdinalIgnoreCase)) kinds.Add(k.ToLowerInvariant());
-            else throw new DaytonaHttpException(400, $"unknown fault kind '{k}'; use {string.Join(", ", EmulatorOptions.AllFaultKinds)}");
+            else if (EmulatorOptions.KnownFaultKinds.Contains(k, StringComparer.OrdinalIgnoreCase)) kinds.Add(k.ToLowerInvariant());
+            else throw new DaytonaHttpException(400, $"unknown fault kind '{k}'; use {string.Join(", ", EmulatorOptions.KnownFaultKinds)} or all");
         }
         return FaultSettings.Canonical(kinds);
     }

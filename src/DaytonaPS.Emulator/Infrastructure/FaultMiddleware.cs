@@ -7,9 +7,13 @@ namespace DaytonaPS.Emulator.Infrastructure;
 /// /toolbox requests. Never on /_emulator (the admin endpoint must stay reachable), /api/config
 /// or /api/health (so clients and readiness probes can always discover the emulator).
 /// An injected fault replaces the request: the handler does not run, so nothing changes state.
+/// Except ws-drop (log-follow WebSockets only): the handler runs and drops the socket mid-stream.
 /// </summary>
 public sealed class FaultMiddleware(RequestDelegate next, EmulatorContext context)
 {
+    /// <summary>HttpContext.Items key telling a log-follow WebSocket to drop mid-stream.</summary>
+    public const string WsDropItem = "daytona.fault.ws-drop";
+
     public async Task InvokeAsync(HttpContext http)
     {
         var path = http.Request.Path;
@@ -30,9 +34,16 @@ public sealed class FaultMiddleware(RequestDelegate next, EmulatorContext contex
             return;
         }
 
-        switch (context.Faults.NextFault())
+        var logFollowSocket = http.WebSockets.IsWebSocketRequest && http.Request.Query["follow"] == "true"
+            && (path.Value ?? "").EndsWith("/logs", StringComparison.Ordinal);
+        switch (context.Faults.NextFault(logFollowSocket))
         {
             case null:
+                await next(http);
+                break;
+            case FaultSettings.WsDrop:
+                // The log endpoint sends part of the stream, then drops the connection (no close frame).
+                http.Items[WsDropItem] = true;
                 await next(http);
                 break;
             case "500":

@@ -57,23 +57,30 @@ public sealed class FaultSettings
         }
     }
 
-    /// <summary>Draws whether this request gets a fault, and which: null for none.</summary>
-    public string? NextFault()
+    /// <summary>
+    /// Draws whether this request gets a fault, and which: null for none. ws-drop only applies to
+    /// log-follow WebSockets; for other requests it is left out of the draw (and a request with
+    /// no applicable kind draws nothing), so it does not disturb their seeded sequence.
+    /// </summary>
+    public string? NextFault(bool logFollowSocket = false)
     {
         lock (_sync)
         {
             var v = _current;
-            if (v.FaultRate <= 0 || v.FaultKinds.Count == 0) return null;
+            IReadOnlyList<string> kinds = logFollowSocket ? v.FaultKinds : v.FaultKinds.Where(k => k != WsDrop).ToArray();
+            if (v.FaultRate <= 0 || kinds.Count == 0) return null;
             if (_random.NextDouble() >= v.FaultRate) return null;
-            return v.FaultKinds[_random.Next(v.FaultKinds.Count)];
+            return kinds[_random.Next(kinds.Count)];
         }
     }
+
+    public const string WsDrop = "ws-drop";
 
     /// <summary>Kinds in a fixed order, so a seed picks the same kinds whatever order they were given in.</summary>
     public static IReadOnlyList<string> Canonical(IEnumerable<string> kinds)
     {
         var set = new HashSet<string>(kinds, StringComparer.OrdinalIgnoreCase);
-        return EmulatorOptions.AllFaultKinds.Where(set.Contains).ToArray();
+        return EmulatorOptions.KnownFaultKinds.Where(set.Contains).ToArray();
     }
 
     private static Random NewRandom(int? seed) => seed is { } s ? new Random(s) : new Random();

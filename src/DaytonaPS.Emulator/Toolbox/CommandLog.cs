@@ -65,6 +65,18 @@ public sealed class CommandLog
         return all.ToArray();
     }
 
+    /// <summary>Size of <see cref="Multiplexed"/> so far, and of its last chunk (marker included).</summary>
+    public (long Length, int LastChunkLength) MultiplexedShape()
+    {
+        lock (_lock)
+        {
+            long length = 0;
+            foreach (var (stream, data) in _entries) length += LogMultiplexer.Marker(stream).Length + data.Length;
+            var last = _entries.Count == 0 ? 0 : LogMultiplexer.Marker(_entries[^1].Stream).Length + _entries[^1].Data.Length;
+            return (length, last);
+        }
+    }
+
     /// <summary>Hands every chunk (with its marker) to write, waiting for more until the command ends.</summary>
     public async Task FollowAsync(Func<byte[], Task> write, CancellationToken cancellationToken)
     {

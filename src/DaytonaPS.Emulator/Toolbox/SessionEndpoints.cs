@@ -133,7 +133,9 @@ public static class SessionEndpoints
         var reader = DrainAsync(socket, closed);
         try
         {
-            await log.FollowAsync(chunk => socket.SendAsync(chunk, WebSocketMessageType.Binary, true, closed.Token), closed.Token);
+            Func<byte[], Task> send = chunk => socket.SendAsync(chunk, WebSocketMessageType.Binary, true, closed.Token);
+            if (http.Items.ContainsKey(FaultMiddleware.WsDropItem)) send = DroppingSender(http, socket, log, send);
+            await log.FollowAsync(send, closed.Token);
             if (socket.State == WebSocketState.Open)
                 await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", http.RequestAborted);
             await Task.WhenAny(reader, Task.Delay(TimeSpan.FromSeconds(5)));
@@ -142,6 +144,37 @@ public static class SessionEndpoints
         {
             // The client went away; nothing to tell it.
         }
+    }
+
+    /// <summary>
+    /// The ws-drop fault: sends the stream up to a point inside its last chunk available now
+    /// (or inside the first chunk, if there is none yet), then drops the connection without a
+    /// close frame. Cutting inside a chunk (possibly inside a marker) makes a client that
+    /// reconnects prove it skips exactly the bytes it already has; a later connection cuts later
+    /// whenever the log has grown, so clients make progress.
+    /// </summary>
+    private static Func<byte[], Task> DroppingSender(HttpContext http, WebSocket socket, CommandLog log, Func<byte[], Task> send)
+    {
+        var (length, last) = log.MultiplexedShape();
+        long? dropAt = length > 0 ? length - Math.Max(1, last / 2) : null;
+        long sent = 0;
+        return async chunk =>
+        {
+            dropAt ??= Math.Max(1, chunk.Length / 2);
+            if (sent + chunk.Length <= dropAt)
+            {
+                sent += chunk.Length;
+                await send(chunk);
+                return;
+            }
+            var part = (int)(dropAt.Value - sent);
+            if (part > 0) await socket.SendAsync(chunk.AsMemory(0, part), WebSocketMessageType.Binary, true, http.RequestAborted);
+            // Let the part reach the client before the connection goes (an abort may discard unread data).
+            await Task.Delay(100, http.RequestAborted);
+            socket.Abort();
+            http.Abort();
+            throw new OperationCanceledException("ws-drop fault");
+        };
     }
 
     private static async Task DrainAsync(WebSocket socket, CancellationTokenSource closed)
