@@ -175,7 +175,7 @@ internal sealed class SandboxOperations
         foreach (var extra in (await FindByCreateTokenAsync(token, ct).ConfigureAwait(false)).Where(s => s.Id != keepId))
         {
             Log.WriteVerbose($"POST /sandbox: removing duplicate {extra.Id} created by a retried request.");
-            try { await RemoveAsync(extra.Id, $"sandbox '{extra.Id}'", wait: false, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false); }
+            try { await RemoveAsync(extra.Id, Sandbox.Describe(extra), wait: false, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false); }
             catch (DaytonaApiException ex) { Log.WriteWarning($"Could not remove duplicate sandbox {extra.Id}: {ex.Message}"); }
         }
     }

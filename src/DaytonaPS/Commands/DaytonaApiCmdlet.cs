@@ -1,4 +1,7 @@
+using System;
 using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
 using DaytonaPS.Api;
 using DaytonaPS.Auth;
 
@@ -47,4 +50,38 @@ public abstract class DaytonaApiCmdlet : DaytonaCmdlet
 
     /// <summary>Sandbox operations (waits, create without duplicates, ...) that log to <paramref name="pipe"/>.</summary>
     private protected SandboxOperations Sandboxes(CmdletPipe pipe) => new(Api(pipe));
+
+    /// <summary>GET /sandbox/{idOrName}: the current state (an unknown id or name is ObjectNotFound).</summary>
+    private protected async Task<SandboxDto> FetchAsync(CmdletPipe pipe, string idOrName, CancellationToken ct) =>
+        await Api(pipe).GetSandboxAsync(idOrName, ct).ConfigureAwait(false)
+        ?? throw new DaytonaApiException($"Daytona returned no sandbox for '{idOrName}'.", DaytonaFailureKind.HttpError, 404, "GET", "/sandbox/" + idOrName);
+
+    /// <summary>A -TimeoutSec value as a timeout; 0 (no limit) is TimeSpan.Zero, as SandboxOperations takes it.</summary>
+    private protected static TimeSpan Seconds(int seconds) => seconds <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(seconds);
+
+    /// <summary>
+    /// Starts <paramref name="work"/> for each piped sandbox (<paramref name="sandboxes"/>, when the InputObject set is
+    /// bound) or else for each id or name, concurrently and bounded by <paramref name="throttleLimit"/> (see
+    /// <see cref="DaytonaCmdlet.Enqueue"/>). Null and blank entries are skipped; ids are trimmed. A failure's target is the
+    /// sandbox object, or the id.
+    /// </summary>
+    private protected void EnqueueEach(DaytonaPS.Sandbox[]? sandboxes, string[] ids, int throttleLimit,
+        Func<CmdletPipe, string, DaytonaPS.Sandbox?, CancellationToken, Task> work)
+    {
+        if (sandboxes is not null)
+        {
+            foreach (var sandbox in sandboxes)
+            {
+                if (sandbox is null) continue;
+                Enqueue((pipe, ct) => work(pipe, sandbox.Id, sandbox, ct), sandbox, throttleLimit);
+            }
+            return;
+        }
+        foreach (var id in ids)
+        {
+            if (string.IsNullOrWhiteSpace(id)) continue;
+            var key = id.Trim();
+            Enqueue((pipe, ct) => work(pipe, key, null, ct), key, throttleLimit);
+        }
+    }
 }

@@ -123,7 +123,14 @@ public sealed class Sandbox
         !string.IsNullOrEmpty(value) && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d) ? d : null;
 
     /// <summary>"sandbox 'web-1' (3c1e...)" for ShouldProcess and messages.</summary>
-    internal string Describe() => Name == Id ? $"sandbox '{Id}'" : $"sandbox '{Name}' ({Id})";
+    internal string Describe() => Describe(Id, Name);
+
+    /// <summary>The same for a wire DTO, without building the model.</summary>
+    internal static string Describe(SandboxDto dto) => Describe(dto.Id, dto.Name);
+
+    /// <summary>"sandbox 'web-1' (3c1e...)", or "sandbox 'x'" when the name is unknown or is the id.</summary>
+    internal static string Describe(string id, string? name) =>
+        string.IsNullOrEmpty(name) || name == id ? $"sandbox '{id}'" : $"sandbox '{name}' ({id})";
 }
 
 /// <summary>A volume mounted into a sandbox.</summary>

@@ -1,4 +1,6 @@
 using System;
+using System.Collections;
+using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
@@ -41,24 +43,8 @@ public abstract class DaytonaToolboxCmdlet : DaytonaApiCmdlet
     protected override void ProcessRecord()
     {
         var state = CaptureRecordState();
-        if (ParameterSetName == InputObjectSet)
-        {
-            foreach (var sandbox in InputObject)
-            {
-                if (sandbox is null) continue;
-                var s = sandbox;
-                Enqueue((pipe, ct) => ProcessOneAsync(pipe, s.Id, s, state, ct), s, ThrottleLimit);
-            }
-        }
-        else
-        {
-            foreach (var id in Id)
-            {
-                if (string.IsNullOrWhiteSpace(id)) continue;
-                var key = id.Trim();
-                Enqueue((pipe, ct) => ProcessOneAsync(pipe, key, null, state, ct), key, ThrottleLimit);
-            }
-        }
+        EnqueueEach(ParameterSetName == InputObjectSet ? InputObject : null, Id, ThrottleLimit,
+            (pipe, idOrName, known, ct) => ProcessOneAsync(pipe, idOrName, known, state, ct));
     }
 
     protected override void EndProcessing() => CompleteQueued();
@@ -75,4 +61,24 @@ public abstract class DaytonaToolboxCmdlet : DaytonaApiCmdlet
     /// and messages; <paramref name="state"/> is what <see cref="CaptureRecordState"/> returned for this record.
     /// </summary>
     private protected abstract Task ProcessSandboxAsync(CmdletPipe pipe, ToolboxClient toolbox, string display, object? state, CancellationToken ct);
+
+    /// <summary>
+    /// An -Environment hashtable as a map of valid variable names (letters, digits and _, not starting with a digit);
+    /// null for none. An invalid name terminates: call from BeginProcessing.
+    /// </summary>
+    private protected Dictionary<string, string>? EnvironmentMap(IDictionary? environment)
+    {
+        if (environment is null) return null;
+        var map = ParameterMaps.ToStringMap(environment);
+        foreach (var name in map.Keys)
+        {
+            if (!CommandScript.IsValidEnvironmentName(name))
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new ArgumentException($"-Environment: '{name}' is not a valid environment variable name (letters, digits and _, not starting with a digit)."),
+                    ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, name));
+            }
+        }
+        return map;
+    }
 }

@@ -64,19 +64,7 @@ public sealed class InvokeDaytonaCommandCommand : DaytonaToolboxCmdlet
     {
         base.BeginProcessing();
         _neutralise = OutputRelay.InAzureDevOps;
-        if (Environment is null) return;
-        _environment = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in Environment)
-        {
-            var name = LanguagePrimitives.ConvertTo<string>(entry.Key);
-            if (!CommandScript.IsValidEnvironmentName(name))
-            {
-                ThrowTerminatingError(new ErrorRecord(
-                    new ArgumentException($"-Environment: '{name}' is not a valid environment variable name (letters, digits and _, not starting with a digit)."),
-                    ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, name));
-            }
-            _environment[name] = entry.Value is null ? string.Empty : LanguagePrimitives.ConvertTo<string>(entry.Value);
-        }
+        _environment = EnvironmentMap(Environment);
     }
 
     private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, ToolboxClient toolbox, string display, object? state, CancellationToken ct)

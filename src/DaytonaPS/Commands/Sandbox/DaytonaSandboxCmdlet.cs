@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
@@ -34,51 +33,29 @@ public abstract class DaytonaSandboxCmdlet : DaytonaApiCmdlet
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 8;
 
-    protected override void ProcessRecord()
-    {
-        if (ParameterSetName == InputObjectSet)
-        {
-            foreach (var sandbox in InputObject)
-            {
-                if (sandbox is null) continue;
-                var s = sandbox;
-                Enqueue((pipe, ct) => ProcessSandboxAsync(pipe, s.Id, s, ct), s, ThrottleLimit);
-            }
-        }
-        else
-        {
-            foreach (var id in Id)
-            {
-                if (string.IsNullOrWhiteSpace(id)) continue;
-                var key = id.Trim();
-                Enqueue((pipe, ct) => ProcessSandboxAsync(pipe, key, null, ct), key, ThrottleLimit);
-            }
-        }
-    }
+    protected override void ProcessRecord() =>
+        EnqueueEach(ParameterSetName == InputObjectSet ? InputObject : null, Id, ThrottleLimit, ProcessSandboxAsync);
 
     protected override void EndProcessing() => CompleteQueued();
 
     /// <summary>Works on one sandbox. <paramref name="known"/> is the piped object, if any (it may be stale).</summary>
     private protected abstract Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, CancellationToken ct);
 
-    /// <summary>GET /sandbox/{idOrName}: the current state.</summary>
-    private protected async Task<SandboxDto> FetchAsync(CmdletPipe pipe, string idOrName, CancellationToken ct) =>
-        await Api(pipe).GetSandboxAsync(idOrName, ct).ConfigureAwait(false)
-        ?? throw new DaytonaApiException($"Daytona returned no sandbox for '{idOrName}'.", DaytonaFailureKind.HttpError, 404, "GET", "/sandbox/" + idOrName);
-
-    private protected static string Describe(SandboxDto dto) => new DaytonaPS.Sandbox(dto).Describe();
-
-    private protected static TimeSpan Seconds(int seconds) => seconds <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(seconds);
-
-    private protected static Dictionary<string, string> ToStringMap(System.Collections.IDictionary? table)
+    /// <summary>The current state and its display name, e.g. "sandbox 'web-1' (3c1e...)".</summary>
+    private protected async Task<(SandboxDto Dto, string Display)> FetchCurrentAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, CancellationToken ct)
     {
-        var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (table is null) return map;
-        foreach (System.Collections.DictionaryEntry entry in table)
-        {
-            var key = LanguagePrimitives.ConvertTo<string>(entry.Key);
-            map[key] = entry.Value is null ? string.Empty : LanguagePrimitives.ConvertTo<string>(entry.Value);
-        }
-        return map;
+        var dto = await FetchAsync(pipe, known?.Id ?? idOrName, ct).ConfigureAwait(false);
+        return (dto, DaytonaPS.Sandbox.Describe(dto));
+    }
+
+    /// <summary>
+    /// The id and display name for a confirmation: the piped object's as they are, else looked up (so the
+    /// confirmation names the real sandbox, and an unknown id is ObjectNotFound before anything is asked).
+    /// </summary>
+    private protected async Task<(string Id, string Display)> ResolveAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, CancellationToken ct)
+    {
+        if (known is not null) return (known.Id, known.Describe());
+        var dto = await FetchAsync(pipe, idOrName, ct).ConfigureAwait(false);
+        return (dto.Id, DaytonaPS.Sandbox.Describe(dto));
     }
 }

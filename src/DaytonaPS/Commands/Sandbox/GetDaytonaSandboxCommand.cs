@@ -75,7 +75,7 @@ public sealed class GetDaytonaSandboxCommand : DaytonaApiCmdlet
 
         var query = new SandboxListQuery
         {
-            Labels = Label is null ? null : ToMap(Label),
+            Labels = Label is null ? null : ParameterMaps.ToStringMap(Label),
             States = State,
             Targets = Target,
         };
@@ -131,13 +131,5 @@ public sealed class GetDaytonaSandboxCommand : DaytonaApiCmdlet
         var end = pattern.IndexOfAny(new[] { '*', '?', '[', '`' });
         var prefix = end < 0 ? pattern : pattern.Substring(0, end);
         return prefix.Length == 0 ? null : prefix;
-    }
-
-    private static Dictionary<string, string> ToMap(IDictionary table)
-    {
-        var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (DictionaryEntry e in table)
-            map[LanguagePrimitives.ConvertTo<string>(e.Key)] = e.Value is null ? string.Empty : LanguagePrimitives.ConvertTo<string>(e.Value);
-        return map;
     }
 }

@@ -136,7 +136,7 @@ public sealed class NewDaytonaSandboxCommand : DaytonaApiCmdlet
     {
         var ops = Sandboxes(pipe);
         var created = await ops.CreateAsync(body, ct).ConfigureAwait(false);
-        var display = new DaytonaPS.Sandbox(created).Describe();
+        var display = DaytonaPS.Sandbox.Describe(created);
         pipe.WriteVerbose($"Created {display}: {created.State}.");
         if (NoWait || created.State == SandboxStates.Started)
         {
@@ -146,8 +146,7 @@ public sealed class NewDaytonaSandboxCommand : DaytonaApiCmdlet
         SandboxDto? ready;
         try
         {
-            ready = await ops.WaitForStateAsync(created.Id, display, new[] { SandboxStates.Started },
-                TimeoutSec <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(TimeoutSec), ct).ConfigureAwait(false);
+            ready = await ops.WaitForStateAsync(created.Id, display, new[] { SandboxStates.Started }, Seconds(TimeoutSec), ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is DaytonaException || ex is DaytonaApiException)
         {
@@ -199,14 +198,10 @@ public sealed class NewDaytonaSandboxCommand : DaytonaApiCmdlet
         {
             body.Snapshot = Snapshot;
         }
-        if (Label is not null)
-            foreach (DictionaryEntry e in Label)
-                body.Labels[LanguagePrimitives.ConvertTo<string>(e.Key)] = e.Value is null ? string.Empty : LanguagePrimitives.ConvertTo<string>(e.Value);
+        foreach (var label in ParameterMaps.ToStringMap(Label)) body.Labels[label.Key] = label.Value;
         // Daytona's SDKs always set the toolbox language label; code-run relies on it.
         if (!body.Labels.ContainsKey(SandboxOperations.LanguageLabel)) body.Labels[SandboxOperations.LanguageLabel] = "python";
-        if (Environment is not null)
-            foreach (DictionaryEntry e in Environment)
-                body.Env[LanguagePrimitives.ConvertTo<string>(e.Key)] = e.Value is null ? string.Empty : LanguagePrimitives.ConvertTo<string>(e.Value);
+        foreach (var variable in ParameterMaps.ToStringMap(Environment)) body.Env[variable.Key] = variable.Value;
         return body;
     }
 }

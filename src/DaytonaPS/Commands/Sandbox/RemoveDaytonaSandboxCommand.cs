@@ -26,19 +26,7 @@ public sealed class RemoveDaytonaSandboxCommand : DaytonaSandboxCmdlet
 
     private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, CancellationToken ct)
     {
-        // Resolve first so the confirmation names the real sandbox (and an unknown id is ObjectNotFound).
-        string id, display;
-        if (known is not null)
-        {
-            id = known.Id;
-            display = known.Describe();
-        }
-        else
-        {
-            var dto = await FetchAsync(pipe, idOrName, ct).ConfigureAwait(false);
-            id = dto.Id;
-            display = Describe(dto);
-        }
+        var (id, display) = await ResolveAsync(pipe, idOrName, known, ct).ConfigureAwait(false);
         if (!await pipe.ShouldProcessAsync(display, "Remove").ConfigureAwait(false)) return;
         try
         {

@@ -64,8 +64,7 @@ public sealed class SetDaytonaSandboxCommand : DaytonaSandboxCmdlet
     private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, CancellationToken ct)
     {
         var api = Api(pipe);
-        var dto = await FetchAsync(pipe, known?.Id ?? idOrName, ct).ConfigureAwait(false);
-        var display = Describe(dto);
+        var (dto, display) = await FetchCurrentAsync(pipe, idOrName, known, ct).ConfigureAwait(false);
         var changes = new List<string>();
         if (Label is not null) changes.Add("merge labels");
         if (ReplaceLabel is not null) changes.Add("replace labels");
@@ -87,9 +86,9 @@ public sealed class SetDaytonaSandboxCommand : DaytonaSandboxCmdlet
             if (Label is not null || ReplaceLabel is not null || RemoveLabel is not null)
             {
                 var labels = ReplaceLabel is not null
-                    ? new Dictionary<string, string>(ToStringMap(ReplaceLabel), StringComparer.Ordinal)
+                    ? ParameterMaps.ToStringMap(ReplaceLabel)
                     : new Dictionary<string, string>(dto.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal);
-                if (Label is not null) foreach (var pair in ToStringMap(Label)) labels[pair.Key] = pair.Value;
+                foreach (var pair in ParameterMaps.ToStringMap(Label)) labels[pair.Key] = pair.Value;
                 if (RemoveLabel is not null) foreach (var key in RemoveLabel) labels.Remove(key);
                 await api.ReplaceLabelsAsync(dto.Id, labels, ct).ConfigureAwait(false);
             }

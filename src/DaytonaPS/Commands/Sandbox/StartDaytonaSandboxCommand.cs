@@ -23,8 +23,7 @@ public sealed class StartDaytonaSandboxCommand : DaytonaSandboxCmdlet
 
     private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, CancellationToken ct)
     {
-        var dto = await FetchAsync(pipe, known?.Id ?? idOrName, ct).ConfigureAwait(false);
-        var display = Describe(dto);
+        var (dto, display) = await FetchCurrentAsync(pipe, idOrName, known, ct).ConfigureAwait(false);
         if (!await pipe.ShouldProcessAsync(display, "Start").ConfigureAwait(false)) return;
         var result = await Sandboxes(pipe).StartAsync(dto, display, !NoWait, Seconds(TimeoutSec), ct).ConfigureAwait(false);
         if (PassThru) pipe.WriteObject(new DaytonaPS.Sandbox(result));

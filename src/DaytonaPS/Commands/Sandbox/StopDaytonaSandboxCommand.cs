@@ -29,8 +29,7 @@ public sealed class StopDaytonaSandboxCommand : DaytonaSandboxCmdlet
 
     private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, CancellationToken ct)
     {
-        var dto = await FetchAsync(pipe, known?.Id ?? idOrName, ct).ConfigureAwait(false);
-        var display = Describe(dto);
+        var (dto, display) = await FetchCurrentAsync(pipe, idOrName, known, ct).ConfigureAwait(false);
         if (!await pipe.ShouldProcessAsync(display, Archive ? "Stop and archive" : "Stop").ConfigureAwait(false)) return;
         var result = await Sandboxes(pipe).StopAsync(dto, display, Archive, Kill, !NoWait, Seconds(TimeoutSec), ct).ConfigureAwait(false);
         if (result is null)

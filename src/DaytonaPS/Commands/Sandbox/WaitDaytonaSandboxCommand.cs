@@ -23,7 +23,7 @@ public sealed class WaitDaytonaSandboxCommand : DaytonaSandboxCmdlet
     private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, CancellationToken ct)
     {
         var key = known?.Id ?? idOrName;
-        var display = known?.Describe() ?? $"sandbox '{idOrName}'";
+        var display = known?.Describe() ?? DaytonaPS.Sandbox.Describe(idOrName, null);
         try
         {
             var dto = await Sandboxes(pipe).WaitForStateAsync(key, display, State, Seconds(TimeoutSec), ct).ConfigureAwait(false);

@@ -122,9 +122,8 @@ public sealed class EnterDaytonaSshCommand : DaytonaApiCmdlet
     private async Task SessionAsync(CmdletPipe pipe, string idOrName, CancellationToken ct)
     {
         var api = Api(pipe);
-        var dto = await api.GetSandboxAsync(idOrName, ct).ConfigureAwait(false)
-            ?? throw new DaytonaApiException($"Daytona returned no sandbox for '{idOrName}'.", DaytonaFailureKind.HttpError, 404, "GET", "/sandbox/" + idOrName);
-        var display = new DaytonaPS.Sandbox(dto).Describe();
+        var dto = await FetchAsync(pipe, idOrName, ct).ConfigureAwait(false);
+        var display = DaytonaPS.Sandbox.Describe(dto);
         var needsStart = dto.State != SandboxStates.Started;
         if (needsStart && NoStart)
         {
@@ -138,7 +137,7 @@ public sealed class EnterDaytonaSshCommand : DaytonaApiCmdlet
 
         if (needsStart)
         {
-            dto = await Sandboxes(pipe).StartAsync(dto, display, true, TimeoutSec <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(TimeoutSec), ct).ConfigureAwait(false);
+            dto = await Sandboxes(pipe).StartAsync(dto, display, true, Seconds(TimeoutSec), ct).ConfigureAwait(false);
         }
 
         var access = await api.CreateSshAccessAsync(dto.Id, ExpiresInMinutes, ct).ConfigureAwait(false);

@@ -26,18 +26,7 @@ public sealed class NewDaytonaSshAccessCommand : DaytonaSandboxCmdlet
 
     private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, CancellationToken ct)
     {
-        string id, display;
-        if (known is not null)
-        {
-            id = known.Id;
-            display = known.Describe();
-        }
-        else
-        {
-            var dto = await FetchAsync(pipe, idOrName, ct).ConfigureAwait(false);
-            id = dto.Id;
-            display = Describe(dto);
-        }
+        var (id, display) = await ResolveAsync(pipe, idOrName, known, ct).ConfigureAwait(false);
         if (!await pipe.ShouldProcessAsync(display, "Create an SSH access token (revokes the sandbox's earlier tokens)").ConfigureAwait(false)) return;
         var access = await Api(pipe).CreateSshAccessAsync(id, ExpiresInMinutes, ct).ConfigureAwait(false);
         var endpoint = SshEndpoint.Parse(access.SshCommand, id);

@@ -60,7 +60,7 @@ public sealed class RevokeDaytonaSshAccessCommand : DaytonaApiCmdlet
 
     private void Revoke(string sandbox, SecureString? token, object target)
     {
-        var display = $"sandbox '{sandbox}'";
+        var display = DaytonaPS.Sandbox.Describe(sandbox, null);
         var action = token is null ? "Revoke all SSH access tokens" : "Revoke an SSH access token";
         if (!ShouldProcess(display, action)) return;
         Run(async (pipe, ct) =>
