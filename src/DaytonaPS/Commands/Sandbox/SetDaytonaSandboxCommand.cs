@@ -49,6 +49,11 @@ public sealed class SetDaytonaSandboxCommand : DaytonaSandboxCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    // Which parameters were given, read on the pipeline thread: the per-sandbox work runs concurrently
+    // while later piped input is bound, so it must not read MyInvocation.BoundParameters itself.
+    private bool _setAutoStop, _setAutoArchive, _setAutoDelete, _setPublic;
+    private string _changes = string.Empty;
+
     protected override void BeginProcessing()
     {
         if (Label is not null && ReplaceLabel is not null)
@@ -56,28 +61,32 @@ public sealed class SetDaytonaSandboxCommand : DaytonaSandboxCmdlet
             ThrowTerminatingError(new ErrorRecord(new ArgumentException("Use -Label (merge) or -ReplaceLabel (replace), not both."),
                 ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, null));
         }
+        var bound = MyInvocation.BoundParameters;
+        _setAutoStop = bound.ContainsKey(nameof(AutoStopMinutes));
+        _setAutoArchive = bound.ContainsKey(nameof(AutoArchiveMinutes));
+        _setAutoDelete = bound.ContainsKey(nameof(AutoDeleteMinutes));
+        _setPublic = bound.ContainsKey(nameof(Public));
+        var changes = new List<string>();
+        if (Label is not null) changes.Add("merge labels");
+        if (ReplaceLabel is not null) changes.Add("replace labels");
+        if (RemoveLabel is not null) changes.Add("remove labels " + string.Join(", ", RemoveLabel));
+        if (_setAutoStop) changes.Add($"auto-stop {AutoStopMinutes} min");
+        if (_setAutoArchive) changes.Add($"auto-archive {AutoArchiveMinutes} min");
+        if (_setAutoDelete) changes.Add($"auto-delete {AutoDeleteMinutes} min");
+        if (_setPublic) changes.Add(Public ? "make public" : "make private");
+        _changes = string.Join("; ", changes);
         base.BeginProcessing();
     }
-
-    private bool Has(string name) => MyInvocation.BoundParameters.ContainsKey(name);
 
     private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, CancellationToken ct)
     {
         var api = Api(pipe);
         var (dto, display) = await FetchCurrentAsync(pipe, idOrName, known, ct).ConfigureAwait(false);
-        var changes = new List<string>();
-        if (Label is not null) changes.Add("merge labels");
-        if (ReplaceLabel is not null) changes.Add("replace labels");
-        if (RemoveLabel is not null) changes.Add("remove labels " + string.Join(", ", RemoveLabel));
-        if (Has(nameof(AutoStopMinutes))) changes.Add($"auto-stop {AutoStopMinutes} min");
-        if (Has(nameof(AutoArchiveMinutes))) changes.Add($"auto-archive {AutoArchiveMinutes} min");
-        if (Has(nameof(AutoDeleteMinutes))) changes.Add($"auto-delete {AutoDeleteMinutes} min");
-        if (Has(nameof(Public))) changes.Add(Public ? "make public" : "make private");
-        if (changes.Count == 0)
+        if (_changes.Length == 0)
         {
             pipe.WriteVerbose($"{display}: nothing to change.");
         }
-        else if (!await pipe.ShouldProcessAsync(display, "Set " + string.Join("; ", changes)).ConfigureAwait(false))
+        else if (!await pipe.ShouldProcessAsync(display, "Set " + _changes).ConfigureAwait(false))
         {
             return;
         }
@@ -92,10 +101,10 @@ public sealed class SetDaytonaSandboxCommand : DaytonaSandboxCmdlet
                 if (RemoveLabel is not null) foreach (var key in RemoveLabel) labels.Remove(key);
                 await api.ReplaceLabelsAsync(dto.Id, labels, ct).ConfigureAwait(false);
             }
-            if (Has(nameof(AutoStopMinutes))) await api.SetIntervalAsync(dto.Id, "autostop", AutoStopMinutes, ct).ConfigureAwait(false);
-            if (Has(nameof(AutoArchiveMinutes))) await api.SetIntervalAsync(dto.Id, "autoarchive", AutoArchiveMinutes, ct).ConfigureAwait(false);
-            if (Has(nameof(AutoDeleteMinutes))) await api.SetIntervalAsync(dto.Id, "autodelete", AutoDeleteMinutes, ct).ConfigureAwait(false);
-            if (Has(nameof(Public))) await api.SetPublicAsync(dto.Id, Public.IsPresent, ct).ConfigureAwait(false);
+            if (_setAutoStop) await api.SetIntervalAsync(dto.Id, "autostop", AutoStopMinutes, ct).ConfigureAwait(false);
+            if (_setAutoArchive) await api.SetIntervalAsync(dto.Id, "autoarchive", AutoArchiveMinutes, ct).ConfigureAwait(false);
+            if (_setAutoDelete) await api.SetIntervalAsync(dto.Id, "autodelete", AutoDeleteMinutes, ct).ConfigureAwait(false);
+            if (_setPublic) await api.SetPublicAsync(dto.Id, Public.IsPresent, ct).ConfigureAwait(false);
         }
         if (PassThru)
         {
