@@ -13,21 +13,12 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 
-$key = 'demo-' + [guid]::NewGuid().ToString('N')
-$psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
-foreach ($a in @($EmulatorDll, '--urls', 'http://127.0.0.1:0', '--transition-ms', '300')) { $psi.ArgumentList.Add($a) }
-# The key goes through the environment of the emulator, never its command line.
-$psi.Environment['DAYTONA_EMULATOR_API_KEY'] = $key
-$psi.RedirectStandardOutput = $true
-$psi.RedirectStandardError = $true
-$psi.UseShellExecute = $false
-$emulator = [Diagnostics.Process]::Start($psi)
+Import-Module (Join-Path $PSScriptRoot 'DaytonaEmulator.psm1') -Force
+# The key reaches the emulator through its environment, never its command line.
+$emulator = Start-DaytonaEmulator -EmulatorDll $EmulatorDll -ApiKey ('demo-' + [guid]::NewGuid().ToString('N')) -TransitionMs 300 -TimeoutSec 30
 try {
-    $readLine = $emulator.StandardOutput.ReadLineAsync()
-    if (-not $readLine.Wait([TimeSpan]::FromSeconds(30)) -or -not $readLine.Result) {
-        throw "The emulator did not start: $($emulator.StandardError.ReadToEnd())"
-    }
-    $apiUrl = $readLine.Result.Trim()
+    $apiUrl = $emulator.ApiUrl
+    $key = $emulator.ApiKey
     Write-Host "Emulator listening at $apiUrl" -ForegroundColor Cyan
 
     $tour = @'
@@ -81,6 +72,6 @@ if ($left.Count) { throw 'The demo left sandboxes behind.' }
     Write-Host "`nDemo finished; stopping the emulator." -ForegroundColor Cyan
 }
 finally {
-    if (-not $emulator.HasExited) { $emulator.Kill($true); $emulator.WaitForExit(10000) | Out-Null }
-    $emulator.Dispose()
+    $emulator | Stop-DaytonaEmulator
+    $emulator.Process.Dispose()
 }

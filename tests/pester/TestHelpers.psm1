@@ -1,5 +1,6 @@
 # Shared helpers for the Pester suites: where the built module is, and an emulator process.
 Set-StrictMode -Version 3.0
+Import-Module (Join-Path $PSScriptRoot '../../tools/DaytonaEmulator.psm1') -Force
 
 function Get-TestRepoRoot {
     $dir = $PSScriptRoot
@@ -29,7 +30,10 @@ function Get-TestEmulatorDll {
 function Start-TestEmulator {
     <#
     .SYNOPSIS
-        Starts the emulator as a process on a free loopback port and returns its URLs and key.
+        Starts the emulator as a process on a free loopback port and returns its Process, ApiUrl, BaseUrl and ApiKey.
+    .DESCRIPTION
+        tools/DaytonaEmulator.psm1 (Start-DaytonaEmulator) with the test defaults: the built emulator
+        and 100 ms transitions. The key reaches the emulator through its environment, not its command line.
     .PARAMETER ArgumentList
         Extra emulator options, e.g. '--latency-ms', '50'.
     #>
@@ -39,37 +43,13 @@ function Start-TestEmulator {
         [string[]] $ArgumentList = @(),
         [int] $TimeoutSec = 60
     )
-    $dll = Get-TestEmulatorDll
-    $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($a in @($dll, '--urls', 'http://127.0.0.1:0', '--api-key', $ApiKey, '--transition-ms', '100') + $ArgumentList) { $psi.ArgumentList.Add($a) }
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardError = $true
-    $psi.UseShellExecute = $false
-    $process = [System.Diagnostics.Process]::Start($psi)
-    $null = $process.StandardError.ReadToEndAsync()
-    $read = $process.StandardOutput.ReadLineAsync()
-    if (-not $read.Wait([TimeSpan]::FromSeconds($TimeoutSec)) -or -not $read.Result) {
-        if (-not $process.HasExited) { $process.Kill($true) }
-        throw "The emulator did not print its URL within $TimeoutSec s."
-    }
-    $apiUrl = $read.Result.Trim()
-    [pscustomobject]@{
-        Process = $process
-        ApiUrl  = $apiUrl
-        BaseUrl = $apiUrl -replace '/api$', ''
-        ApiKey  = $ApiKey
-    }
+    Start-DaytonaEmulator -EmulatorDll (Get-TestEmulatorDll) -ApiKey $ApiKey -TransitionMs 100 -ArgumentList $ArgumentList -TimeoutSec $TimeoutSec
 }
 
 function Stop-TestEmulator {
     [CmdletBinding()]
     param([Parameter(Mandatory, ValueFromPipeline)] $Emulator)
-    process {
-        if ($Emulator -and $Emulator.Process -and -not $Emulator.Process.HasExited) {
-            $Emulator.Process.Kill($true)
-            $null = $Emulator.Process.WaitForExit(5000)
-        }
-    }
+    process { $Emulator | Stop-DaytonaEmulator }
 }
 
 function Set-TestEmulatorFault {
