@@ -33,6 +33,16 @@ Describe 'Connect-Daytona and Get-DaytonaContext' {
     }
 }
 
+Describe 'The emulator process (tools/DaytonaEmulator.psm1)' {
+    It 'gets its key through the environment, never on its command line' {
+        $Emu.Process.HasExited | Should -BeFalse
+        $Emu.Process.StartInfo.ArgumentList | Should -Not -Contain $Emu.ApiKey
+        $Emu.Process.StartInfo.ArgumentList | Should -Not -Contain '--api-key'
+        $cmdline = "/proc/$($Emu.Process.Id)/cmdline"
+        if (Test-Path $cmdline) { (Get-Content -Raw $cmdline) | Should -Not -Match ([regex]::Escape($Emu.ApiKey)) }
+    }
+}
+
 Describe 'The sandbox lifecycle through the pipeline' {
     It 'Get-DaytonaSandbox -Label | Remove-DaytonaSandbox -Force removes exactly those; -WhatIf removes nothing' {
         $team = New-TestName 'team'
