@@ -30,6 +30,12 @@ public sealed class ToolboxBackgroundTests(ToolboxServerFixture fx) : IClassFixt
         Assert.Equal("before\nafter\nerr\n", result);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2.5), $"took {watch.Elapsed}");
 
+        // A job that writes after its command ended is not hurt (no SIGPIPE); its output is dropped.
+        var (_, first) = await fx.ExecAsync(id, "(sleep 0.5; echo late; echo late >&2; echo alive > ${TMPDIR:-/tmp}/alive) & echo now");
+        Assert.Equal("now\n", first);
+        await ToolboxProcessTests.WaitUntilAsync(() => File.Exists(Path.Combine(fx.Record(id).Runtime.RootDirectory, "tmp", "alive")), 10);
+        Assert.Equal((0, "next\n"), await fx.ExecAsync(id, "echo next"));
+
         // Many lines written quickly right before exit all arrive.
         var (_, many) = await fx.ExecAsync(id, "seq 1 20000; sleep 300 &");
         Assert.Equal(string.Join("", Enumerable.Range(1, 20000).Select(i => i + "\n")), many);

@@ -6,29 +6,31 @@ namespace DaytonaPS.Emulator.Toolbox;
 /// One command started in a sandbox (nsenter, the per-command bwrap, or bash in the fallback).
 /// </summary>
 /// <remarks>
-/// The command's shell writes its stdout and stderr to files in the sandbox's control directory,
-/// not to pipes: a background job (`sleep 300 &`, `nohup server &`) inherits those fds and may keep
-/// them open for as long as the sandbox runs, and a pipe would then never reach EOF. A file can be
-/// read to the size it had when the shell exited, which is everything the foreground wrote, so the
-/// call ends when the shell does, as the daemon's does. The process's own pipes still carry what
-/// is written before the shell redirects (e.g. an nsenter or cd failure); nobody else holds them.
+/// A background job (`sleep 300 &amp;`, `nohup server &amp;`) inherits the command's stdout and stderr
+/// pipes and may hold them for as long as the sandbox runs, so waiting for EOF would hang the call.
+/// Instead the wrapper shell runs the command's bash as a child and, once it has exited, writes an
+/// end marker (0x1E "daytona-end-" random-token 0x1E) to both pipes. Everything the foreground
+/// wrote precedes it (a pipe keeps order), so the output is complete when both markers have been
+/// read, and the call ends when the shell does, as the daemon's does. What jobs write later is
+/// read and dropped (never left unread: a job writing to a closed pipe would get SIGPIPE). Order
+/// across stdout and stderr is arrival order, as with any two pipes.
 /// </remarks>
 public sealed class SandboxProcess : IDisposable
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
-
     private readonly Process _process;
-    private readonly string _stdoutFile;
-    private readonly string _stderrFile;
+    private readonly byte[] _endMarker;
+    private Task _drained = Task.CompletedTask;
 
-    internal SandboxProcess(Process process, string stdoutFile, string stderrFile)
+    internal SandboxProcess(Process process, byte[] endMarker)
     {
         _process = process;
-        _stdoutFile = stdoutFile;
-        _stderrFile = stderrFile;
+        _endMarker = endMarker;
         Id = process.Id;
         Exited = process.WaitForExitAsync();
     }
+
+    /// <summary>The bytes the wrapper writes after the command's shell has exited.</summary>
+    internal static byte[] EndMarker(string token) => System.Text.Encoding.ASCII.GetBytes("\u001edaytona-end-" + token + "\u001e");
 
     public int Id { get; }
 
@@ -41,74 +43,79 @@ public sealed class SandboxProcess : IDisposable
 
     /// <summary>
     /// Hands every chunk of output to sink as it arrives (one call at a time per stream) and
-    /// completes once the shell has exited and all it wrote has been read. Output that background
-    /// jobs write after that is not collected. Call once.
+    /// completes once both streams reached their end marker (or EOF, if the process was killed).
+    /// Call once.
     /// </summary>
     public Task PumpOutputAsync(Action<LogStream, byte[]> sink)
     {
-        var tasks = new List<Task>
-        {
-            PumpPipeAsync(_process.StandardOutput.BaseStream, LogStream.Stdout, sink),
-            PumpPipeAsync(_process.StandardError.BaseStream, LogStream.Stderr, sink),
-            TailAsync(_stdoutFile, LogStream.Stdout, sink),
-        };
-        if (_stderrFile != _stdoutFile) tasks.Add(TailAsync(_stderrFile, LogStream.Stderr, sink));
-        return Task.WhenAll(tasks).ContinueWith(_ => DeleteFiles(), TaskScheduler.Default);
+        var stdout = PumpAsync(_process.StandardOutput.BaseStream, LogStream.Stdout, sink, out var stdoutDrained);
+        var stderr = PumpAsync(_process.StandardError.BaseStream, LogStream.Stderr, sink, out var stderrDrained);
+        _drained = Task.WhenAll(stdoutDrained, stderrDrained);
+        return Task.WhenAll(stdout, stderr);
     }
 
-    private async Task TailAsync(string path, LogStream stream, Action<LogStream, byte[]> sink)
+    private Task PumpAsync(Stream pipe, LogStream stream, Action<LogStream, byte[]> sink, out Task drained)
     {
-        var buffer = new byte[16 * 1024];
-        try
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        drained = Task.Run(async () =>
         {
-            await using var file = new FileStream(path, new FileStreamOptions
+            var buffer = new byte[16 * 1024];
+            var pending = new List<byte>();
+            var ended = false;
+            try
             {
-                Mode = FileMode.Open,
-                Access = FileAccess.Read,
-                Share = FileShare.ReadWrite | FileShare.Delete,
-                Options = FileOptions.Asynchronous,
-            });
-            while (true)
-            {
-                // Sampled before reading: once the shell has gone, everything it wrote is in the
-                // file, so reading up to the current size ends the log. Background jobs may still
-                // append; their later output is not part of this command's result.
-                var exited = Exited.IsCompleted;
-                var limit = exited ? new FileInfo(path).Length : long.MaxValue;
-                while (file.Position < limit)
+                int n;
+                while ((n = await pipe.ReadAsync(buffer)) > 0)
                 {
-                    var want = (int)Math.Min(buffer.Length, limit - file.Position);
-                    var n = await file.ReadAsync(buffer.AsMemory(0, want));
-                    if (n == 0) break;
-                    sink(stream, buffer.AsSpan(0, n).ToArray());
+                    if (ended) continue; // a background job's output after the command: dropped
+                    pending.AddRange(buffer.AsSpan(0, n).ToArray());
+                    var at = IndexOf(pending, _endMarker);
+                    if (at >= 0)
+                    {
+                        if (at > 0) sink(stream, pending.GetRange(0, at).ToArray());
+                        pending.Clear();
+                        ended = true;
+                        done.TrySetResult();
+                        continue;
+                    }
+                    // Hold back only a tail that could be the start of the marker.
+                    var keep = PossibleMarkerStart(pending, _endMarker);
+                    if (pending.Count > keep)
+                    {
+                        sink(stream, pending.GetRange(0, pending.Count - keep).ToArray());
+                        pending.RemoveRange(0, pending.Count - keep);
+                    }
                 }
-                if (exited) return;
-                await Task.WhenAny(Exited, Task.Delay(PollInterval));
             }
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
+            catch (IOException) { }
+            catch (ObjectDisposedException) { }
+            if (!ended && pending.Count > 0) sink(stream, pending.ToArray());
+            done.TrySetResult();
+        });
+        return done.Task;
     }
 
-    private static async Task PumpPipeAsync(Stream pipe, LogStream stream, Action<LogStream, byte[]> sink)
+    private static int IndexOf(List<byte> data, byte[] marker)
     {
-        var buffer = new byte[4096];
-        try
+        for (var i = 0; i + marker.Length <= data.Count; i++)
         {
-            int n;
-            while ((n = await pipe.ReadAsync(buffer)) > 0) sink(stream, buffer.AsSpan(0, n).ToArray());
+            var j = 0;
+            while (j < marker.Length && data[i + j] == marker[j]) j++;
+            if (j == marker.Length) return i;
         }
-        catch (IOException) { }
-        catch (ObjectDisposedException) { }
+        return -1;
     }
 
-    private void DeleteFiles()
+    /// <summary>Length of the longest tail of data that is a proper prefix of marker.</summary>
+    private static int PossibleMarkerStart(List<byte> data, byte[] marker)
     {
-        // A background job may still hold them open; unlinking is fine on Linux.
-        foreach (var f in new[] { _stdoutFile, _stderrFile }.Distinct())
+        for (var len = Math.Min(marker.Length - 1, data.Count); len > 0; len--)
         {
-            try { File.Delete(f); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            var j = 0;
+            while (j < len && data[data.Count - len + j] == marker[j]) j++;
+            if (j == len) return len;
         }
+        return 0;
     }
 
     /// <summary>Kills the process and its descendants (not jobs already handed to the sandbox's init).</summary>
@@ -119,5 +126,10 @@ public sealed class SandboxProcess : IDisposable
         catch (System.ComponentModel.Win32Exception) { }
     }
 
-    public void Dispose() => _process.Dispose();
+    /// <summary>Releases the process once its pipes reach EOF (closing them earlier would SIGPIPE background jobs).</summary>
+    public void Dispose()
+    {
+        if (_drained.IsCompleted) _process.Dispose();
+        else _drained.ContinueWith(_ => _process.Dispose(), TaskScheduler.Default);
+    }
 }

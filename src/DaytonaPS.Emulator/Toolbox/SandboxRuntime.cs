@@ -68,8 +68,8 @@ public sealed class SandboxRuntime
 
     /// <summary>
     /// Starts /bin/bash with bashArgs inside the sandbox, in sandbox directory cwd, with a clean
-    /// environment (nothing of the emulator's own, which may hold keys) plus env. Its stdout and
-    /// stderr go to files (see <see cref="SandboxProcess"/>) so background jobs can outlive it.
+    /// environment (nothing of the emulator's own, which may hold keys) plus env. Its output ends
+    /// with an end marker (see <see cref="SandboxProcess"/>) so background jobs can outlive it.
     /// </summary>
     public SandboxProcess Start(string cwd, IEnumerable<KeyValuePair<string, string>> env, IReadOnlyList<string> bashArgs)
     {
@@ -79,14 +79,8 @@ public sealed class SandboxRuntime
             ?? throw new DirectoryNotFoundException($"chdir {cwd}: no such file or directory");
         if (!Directory.Exists(hostCwd)) throw new DirectoryNotFoundException($"chdir {cwd}: no such file or directory");
 
-        var ioName = Guid.NewGuid().ToString("N");
-        var ioDirOnHost = Path.Combine(ControlDirOnHost, "io");
-        Directory.CreateDirectory(ioDirOnHost);
-        var stdoutFile = Path.Combine(ioDirOnHost, ioName + ".out");
-        var stderrFile = Path.Combine(ioDirOnHost, ioName + ".err");
-        File.WriteAllBytes(stdoutFile, []);
-        File.WriteAllBytes(stderrFile, []);
-        var ioDirInSandbox = ControlDirInSandbox + "/io/";
+        // Written by the wrapper shell to stdout and stderr once the command's shell has exited.
+        var endToken = Guid.NewGuid().ToString("N");
 
         var psi = new ProcessStartInfo
         {
@@ -125,21 +119,23 @@ public sealed class SandboxRuntime
             psi.WorkingDirectory = hostCwd;
             psi.Environment[MarkerVariable] = RootDirectory;
             shellCwd = hostCwd;
-            ioDirInSandbox = ioDirOnHost + Path.DirectorySeparatorChar;
         }
-        // The outer shell moves to cwd, points stdout/stderr at the files, and becomes the command's bash.
-        foreach (var a in new[] { "-c", RedirectScript, "bash", shellCwd, ioDirInSandbox + ioName + ".out", ioDirInSandbox + ioName + ".err" })
-            psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "-c", WrapperScript, "bash", shellCwd, endToken }) psi.ArgumentList.Add(a);
         foreach (var a in bashArgs) psi.ArgumentList.Add(a);
 
-        var process = new SandboxProcess(Process.Start(psi) ?? throw new InvalidOperationException("the process did not start"), stdoutFile, stderrFile);
+        var process = new SandboxProcess(Process.Start(psi) ?? throw new InvalidOperationException("the process did not start"), SandboxProcess.EndMarker(endToken));
         _processes[process.Id] = process;
         _ = process.Exited.ContinueWith(_ => _processes.TryRemove(process.Id, out SandboxProcess? _), TaskScheduler.Default);
         return process;
     }
 
-    /// <summary>bash -c RedirectScript bash CWD STDOUT_FILE STDERR_FILE BASH_ARGS...</summary>
-    private const string RedirectScript = "cd -- \"$1\" || exit 1; exec >>\"$2\" 2>>\"$3\"; shift 3; exec /bin/bash \"$@\"";
+    /// <summary>
+    /// bash -c WrapperScript bash CWD END_TOKEN BASH_ARGS...: moves to cwd, runs the command's bash
+    /// as a child, then writes the end marker (see <see cref="SandboxProcess"/>) to stdout and
+    /// stderr and exits with the command's status.
+    /// </summary>
+    private const string WrapperScript = "cd -- \"$1\" || exit 1; __dtn_end=$2; shift 2; /bin/bash \"$@\"; __dtn_rc=$?; " +
+        "builtin printf '\\036daytona-end-%s\\036' \"$__dtn_end\"; builtin printf '\\036daytona-end-%s\\036' \"$__dtn_end\" >&2; exit $__dtn_rc";
 
     /// <summary>bwrap's arguments for this sandbox's filesystem view and namespaces (before "--").</summary>
     private IEnumerable<string> NamespaceArgs(string sandboxCwd)
