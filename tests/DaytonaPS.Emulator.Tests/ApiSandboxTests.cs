@@ -295,6 +295,10 @@ public sealed class ApiSandboxTests(ApiServerFixture fx) : IClassFixture<ApiServ
         Assert.True(v2.GetProperty("valid").GetBoolean());
         Assert.Equal(id, v2.GetProperty("sandboxId").GetString());
 
+        var (tooLong, body) = await SendAsync(Http, HttpMethod.Post, $"api/sandbox/{id}/ssh-access?expiresInMinutes=1e300");
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong);
+        Assert.Equal("expiresInMinutes is too large", body.GetProperty("message").GetString());
+
         (status, _) = await SendAsync(Http, HttpMethod.Delete, $"api/sandbox/{id}/ssh-access?token={token2}");
         Assert.Equal(HttpStatusCode.OK, status);
         (_, v2) = await SendAsync(Http, HttpMethod.Get, $"api/sandbox/ssh-access/validate?token={token2}");

@@ -18,19 +18,19 @@ public sealed class SessionTests : IClassFixture<EmulatorFixture>
     public void StartReturnsAtOnceAndFollowStreamsUntilTheEnd()
     {
         var r = Run("""
-            $sw = [Diagnostics.Stopwatch]::StartNew()
-            $cmd = $sb | Start-DaytonaCommand 'echo first; sleep 1; echo oops >&2; echo last' -SessionId work
-            $startMs = $sw.ElapsedMilliseconds
+            $cmd = $sb | Start-DaytonaCommand 'echo first; sleep 2; echo oops >&2; echo last' -SessionId work
+            # Still running according to the service, not only the returned object.
+            $running = (Get-DaytonaSession -Id $sb.Id -SessionId work).Commands | Where-Object CommandId -eq $cmd.CommandId
             $cmd
             $cmd | Receive-DaytonaCommandLog -Follow
-            $startMs
+            $null -eq $running.ExitCode
             """).AssertNoErrors();
         Assert.Equal(3, r.Output.Count);
         var cmd = r.Output[0];
         Assert.Equal("DaytonaPS.SessionCommand", cmd.BaseObject.GetType().FullName);
         Assert.Equal("work", Prop<string>(cmd, "SessionId"));
         Assert.Null(cmd.Properties["ExitCode"].Value);
-        Assert.True((long)r.Output[2].BaseObject < 900, "Start-DaytonaCommand waited " + r.Output[2]);
+        Assert.True((bool)r.Output[2].BaseObject, "Start-DaytonaCommand should return while the command still runs");
         var log = r.Output[1];
         Assert.Equal("DaytonaPS.CommandLog", log.BaseObject.GetType().FullName);
         Assert.Equal(0, Prop<int?>(log, "ExitCode"));
@@ -79,10 +79,14 @@ public sealed class SessionTests : IClassFixture<EmulatorFixture>
             (Get-DaytonaSession -Id $sb.Id).SessionId -join ','
             @(Get-DaytonaSession -Id $sb.Id -IncludeInternal).Count
             (Get-DaytonaSession -Id $sb.Id -SessionId 'mi*').SessionId
+            (Get-DaytonaSession -Id $sb.Id -SessionId '*').SessionId -join ','
+            @(Get-DaytonaSession -Id $sb.Id -SessionId '*' -IncludeInternal).Count
             """).AssertNoErrors();
         Assert.Equal("mine", r.Output[0].ToString());
         Assert.Equal(2, (int)r.Output[1].BaseObject);
         Assert.Equal("mine", r.Output[2].ToString());
+        Assert.Equal("mine", r.Output[3].ToString());
+        Assert.Equal(2, (int)r.Output[4].BaseObject);
     }
 
     [Fact]

@@ -34,6 +34,9 @@ internal static class SandboxAccessEndpoints
             var raw = http.Request.Query["expiresInMinutes"].ToString();
             if (raw.Length > 0 && (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out minutes) || minutes <= 0))
                 throw new DaytonaHttpException(400, "expiresInMinutes must be a positive number");
+            // An expiry past DateTime's range would overflow: a client error, not a 500.
+            if (minutes > (DateTime.MaxValue - DateTime.UtcNow).TotalMinutes - 1)
+                throw new DaytonaHttpException(400, "expiresInMinutes is too large");
             var s = SandboxEndpoints.Find(ctx, id);
             var now = DateTime.UtcNow;
             var access = new SshAccess(Guid.NewGuid().ToString(), SandboxRecord.NewToken(32), now, now.AddMinutes(minutes));

@@ -72,7 +72,9 @@ public sealed class InvokeDaytonaCommandCommand : DaytonaToolboxCmdlet
         if (!await pipe.ShouldProcessAsync(display, "Run '" + Shorten(Command) + "'").ConfigureAwait(false)) return;
 
         string? stdinPath = null;
-        var ran = false;
+        // The command's own wrapper removes the stdin file once it has opened it; if the exec call
+        // did not come back, remove it here (a second removal is harmless).
+        var completed = false;
         try
         {
             if (InputText is not null)
@@ -83,13 +85,13 @@ public sealed class InvokeDaytonaCommandCommand : DaytonaToolboxCmdlet
             var line = CommandScript.Build(Command, WorkingDirectory, _environment, LoginShell, stdinPath, TimeoutSec);
             var startedAt = DateTimeOffset.Now;
             var watch = Stopwatch.StartNew();
-            ran = true;
             CommandResult result;
             try
             {
                 result = Stream
                     ? await RunStreamingAsync(pipe, toolbox, line, startedAt, watch, ct).ConfigureAwait(false)
                     : await RunAsync(toolbox, line, startedAt, watch, ct).ConfigureAwait(false);
+                completed = true;
             }
             catch (TimeoutException ex)
             {
@@ -111,7 +113,7 @@ public sealed class InvokeDaytonaCommandCommand : DaytonaToolboxCmdlet
         }
         finally
         {
-            if (stdinPath is not null && !ran) await BestEffortDeleteAsync(toolbox, stdinPath).ConfigureAwait(false);
+            if (stdinPath is not null && !completed) await BestEffortDeleteAsync(toolbox, stdinPath).ConfigureAwait(false);
         }
     }
 

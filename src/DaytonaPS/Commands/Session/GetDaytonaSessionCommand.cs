@@ -43,7 +43,8 @@ public sealed class GetDaytonaSessionCommand : DaytonaToolboxCmdlet
         }
         foreach (var s in await toolbox.ListSessionsAsync(ct).ConfigureAwait(false))
         {
-            if (!IncludeInternal && patterns is null && s.SessionId.StartsWith(ToolboxClient.ExecSessionPrefix, System.StringComparison.Ordinal)) continue;
+            // Invoke-DaytonaCommand's own sessions stay hidden from listings, wildcards included, unless asked for.
+            if (!IncludeInternal && s.SessionId.StartsWith(ToolboxClient.ExecSessionPrefix, System.StringComparison.Ordinal)) continue;
             if (patterns is not null && !patterns.Any(p => p.IsMatch(s.SessionId))) continue;
             pipe.WriteObject(ToModel(toolbox.SandboxId, s));
         }
