@@ -126,10 +126,11 @@ internal static class DependencyResolver
         {
             if (s_available is null || s_loaded is null || s_folder is null || !s_available.Contains(name!)) return null;
             if (s_loaded.TryGetValue(name!, out var done)) return done;
-            // Answer only DaytonaPS and our own copies. .NET Framework often gives no requester;
-            // then the name alone decides, as a binding redirect would.
+            // Answer only DaytonaPS and our own copies (whether we loaded them or .NET Framework's
+            // LoadFrom probing found them beside each other in dependencies/). .NET Framework often
+            // gives no requester; then the name alone decides, as a binding redirect would.
             var requester = args.RequestingAssembly;
-            if (requester is not null && requester != Self && !s_loaded.ContainsValue(requester)) return null;
+            if (requester is not null && requester != Self && !IsOurs(requester)) return null;
 
             var path = Path.Combine(s_folder, name + ".dll");
             var context = Context();
@@ -137,6 +138,22 @@ internal static class DependencyResolver
             s_loaded[name!] = assembly;
             return assembly;
         }
+    }
+
+    private static bool IsOurs(Assembly assembly)
+    {
+        if (s_loaded!.ContainsValue(assembly)) return true;
+        string location;
+        try
+        {
+            location = assembly.Location;
+        }
+        catch (NotSupportedException)
+        {
+            return false; // dynamic assemblies have no location
+        }
+        return !string.IsNullOrEmpty(location)
+            && string.Equals(Path.GetDirectoryName(location), s_folder, StringComparison.OrdinalIgnoreCase);
     }
 
     private static LoadContextProxy? Context()
