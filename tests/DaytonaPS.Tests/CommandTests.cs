@@ -33,7 +33,9 @@ public sealed class CommandTests : IClassFixture<EmulatorFixture>
     [Fact]
     public void SeparatesStdoutAndStderrAndKeepsTheCombinedOrder()
     {
-        var result = Single(Run("$sb | Invoke-DaytonaCommand 'echo out1; echo err1 >&2; sleep 0.1; echo out2'"));
+        // stdout and stderr are two pipes read separately (as on Daytona): only writes apart in time
+        // have a defined order in the combined output, hence the sleeps.
+        var result = Single(Run("$sb | Invoke-DaytonaCommand 'echo out1; sleep 0.2; echo err1 >&2; sleep 0.2; echo out2'"));
         Assert.Equal("out1\nout2\n", Prop<string>(result, "Stdout"));
         Assert.Equal("err1\n", Prop<string>(result, "Stderr"));
         Assert.Equal("out1\nerr1\nout2\n", Prop<string>(result, "Output"));
@@ -173,7 +175,7 @@ public sealed class CommandTests : IClassFixture<EmulatorFixture>
     [Fact]
     public void StreamLinesAreTaggedForCapture()
     {
-        var r = Run("$null = $sb | Invoke-DaytonaCommand 'echo a; echo b >&2' -Stream -InformationVariable iv\n$iv | ForEach-Object { $_.Tags -join ',' }").AssertNoErrors();
+        var r = Run("$null = $sb | Invoke-DaytonaCommand 'echo a; sleep 0.2; echo b >&2' -Stream -InformationVariable iv\n$iv | ForEach-Object { $_.Tags -join ',' }").AssertNoErrors();
         var tags = r.Output.Select(o => o.ToString()).ToList();
         Assert.Equal(2, tags.Count);
         Assert.StartsWith("PSHOST,DaytonaPS.Stdout,DaytonaPS.Sandbox:", tags[0]);
