@@ -145,7 +145,7 @@ function Invoke-Build {
 function Read-TrxCounts([string] $Directory) {
     $passed = 0; $failed = 0
     foreach ($trx in Get-ChildItem -Path $Directory -Filter *.trx -Recurse -ErrorAction SilentlyContinue) {
-        $counters = ([xml](Get-Content -Raw $trx.FullName)).TestRun.ResultSummary.Counters
+        $counters = ([xml](Get-Content -Raw -LiteralPath $trx.FullName)).TestRun.ResultSummary.Counters
         $passed += [int]$counters.passed
         $failed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
     }
@@ -185,7 +185,7 @@ Import-Module '$(Get-PesterPath)' -MinimumVersion 5.7.1
     $env:DAYTONA_EMULATOR_DLL = Join-Path $EmulatorOut 'DaytonaPS.Emulator.dll'
     & (Get-PwshPath) -NoProfile -NonInteractive -Command $script | Out-Host
     if (-not (Test-Path $summary)) { Write-Warning 'Pester: no summary written (the run crashed); counted as one failure.'; return [pscustomobject]@{ Passed = 0; Failed = 1 } }
-    $json = Get-Content -Raw $summary | ConvertFrom-Json
+    $json = Get-Content -Raw -LiteralPath $summary | ConvertFrom-Json
     [pscustomobject]@{ Passed = [int]$json.passed; Failed = [int]$json.failed }
 }
 
@@ -207,7 +207,7 @@ function Invoke-ContractSuite {
     }
     finally { Pop-Location }
     if (-not (Test-Path $summary)) { Write-Warning 'contract: no summary written; counted as one failure.'; return [pscustomobject]@{ Passed = 0; Failed = 1 } }
-    $json = Get-Content -Raw $summary | ConvertFrom-Json
+    $json = Get-Content -Raw -LiteralPath $summary | ConvertFrom-Json
     $counts = [pscustomobject]@{ Passed = [int]$json.passed; Failed = [int]$json.failed }
     if ($exit -ne 0 -and $counts.Failed -eq 0) { $counts.Failed = 1 }
     $counts

@@ -18,7 +18,7 @@ public sealed class SessionTests : IClassFixture<EmulatorFixture>
     public void StartReturnsAtOnceAndFollowStreamsUntilTheEnd()
     {
         var r = Run("""
-            $cmd = $sb | Start-DaytonaCommand 'echo first; sleep 2; echo oops >&2; echo last' -SessionId work
+            $cmd = $sb | Start-DaytonaCommand 'echo first; sleep 2; echo oops >&2; sleep 0.2; echo last' -SessionId work
             # Still running according to the service, not only the returned object.
             $running = (Get-DaytonaSession -Id $sb.Id -SessionId work).Commands | Where-Object CommandId -eq $cmd.CommandId
             $cmd
