@@ -45,13 +45,18 @@ internal sealed class DaytonaApiClient
     /// cancellation of <paramref name="cancellationToken"/> surfaces as OperationCanceledException.
     /// </summary>
     /// <param name="content">Creates the body; called once per attempt (a body cannot be sent twice).</param>
+    /// <param name="timeout">
+    /// Replaces the connection's request timeout and total budget for this call; Timeout.InfiniteTimeSpan
+    /// for none, when <paramref name="cancellationToken"/> bounds the call (a command's exec).
+    /// </param>
     public async Task<HttpResponseMessage> SendAsync(
         HttpMethod method,
         Uri uri,
         Func<HttpContent?>? content,
         RetryMode retryMode,
         CancellationToken cancellationToken,
-        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead,
+        TimeSpan? timeout = null)
     {
         var display = method.Method + " " + Redact(uri);
         var state = new AttemptState(Connection.Http, method, uri, content, completion, Log, display, cancellationToken);
@@ -59,6 +64,7 @@ internal sealed class DaytonaApiClient
         context.Properties.Set(DaytonaResilience.LogKey, Log);
         context.Properties.Set(DaytonaResilience.RetryModeKey, retryMode);
         context.Properties.Set(DaytonaResilience.DescriptionKey, display);
+        if (timeout is not null) context.Properties.Set(DaytonaResilience.TimeoutOverrideKey, timeout);
         HttpResponseMessage response;
         try
         {
