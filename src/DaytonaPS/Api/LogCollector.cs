@@ -73,8 +73,8 @@ internal sealed class LogCollector
     private void Decode(LogStreamKind stream, byte[] bytes, bool flush)
     {
         var decoder = stream == LogStreamKind.Stdout ? _outDecoder : _errDecoder;
+        // GetCharCount does not consume: GetChars must see every byte, also one that only starts a character.
         var needed = decoder.GetCharCount(bytes, 0, bytes.Length, flush);
-        if (needed == 0) return;
         if (needed > _chars.Length) _chars = new char[Math.Max(needed, _chars.Length * 2)];
         var n = decoder.GetChars(bytes, 0, bytes.Length, _chars, 0, flush);
         if (n == 0) return;
