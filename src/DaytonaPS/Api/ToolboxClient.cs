@@ -58,14 +58,14 @@ internal sealed class ToolboxClient
         if (known is null && ProxyUrls.TryGetValue(key, out var cached))
             return (new ToolboxClient(api, idOrName, cached), "sandbox " + idOrName);
         var dto = await api.GetSandboxAsync(known?.Id ?? idOrName, ct).ConfigureAwait(false)
-            ?? throw new DaytonaApiException($"Daytona returned no sandbox for '{idOrName}'.", DaytonaFailureKind.HttpError, 404, "GET", "/sandbox/" + idOrName);
+            ?? throw DaytonaApiException.NotFound($"Daytona returned no sandbox for '{idOrName}'.", "GET", "/sandbox/" + idOrName);
         var url = dto.ToolboxProxyUrl;
         if (string.IsNullOrEmpty(url))
         {
             var reply = await api.SendJsonAsync<ToolboxUrlDto>(HttpMethod.Get, "/sandbox/" + DaytonaApiClient.Segment(dto.Id) + "/toolbox-proxy-url", null, RetryMode.Idempotent, ct).ConfigureAwait(false);
             url = reply?.Url;
             if (string.IsNullOrEmpty(url))
-                throw new DaytonaApiException($"Daytona gave no toolbox URL for sandbox {dto.Id}.", DaytonaFailureKind.HttpError, 404, "GET", "/sandbox/" + dto.Id + "/toolbox-proxy-url");
+                throw DaytonaApiException.Unexpected($"Daytona gave no toolbox URL for sandbox {dto.Id}.", "GET", "/sandbox/" + dto.Id + "/toolbox-proxy-url");
         }
         ProxyUrls[api.Connection.ApiUrl + "|" + dto.Id] = url!;
         var sandbox = new Sandbox(dto);
@@ -125,7 +125,7 @@ internal sealed class ToolboxClient
     {
         var reply = await JsonAsync<SessionExecuteResponseDto>(HttpMethod.Post, SessionPath(sessionId) + "/exec",
             new SessionExecuteDto { Command = line, RunAsync = true }, RetryMode.RejectedOnly, ct).ConfigureAwait(false);
-        return reply?.CmdId ?? throw new DaytonaApiException("Daytona accepted the command but returned no command id.", DaytonaFailureKind.HttpError, 200, "POST", SessionPath(sessionId) + "/exec");
+        return reply?.CmdId ?? throw DaytonaApiException.Unexpected("Daytona accepted the command but returned no command id.", "POST", SessionPath(sessionId) + "/exec");
     }
 
     /// <summary>

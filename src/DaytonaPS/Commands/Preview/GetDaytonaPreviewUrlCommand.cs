@@ -40,7 +40,7 @@ public sealed class GetDaytonaPreviewUrlCommand : DaytonaSandboxCmdlet
         base.BeginProcessing();
     }
 
-    private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, CancellationToken ct)
+    private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, object? state, CancellationToken ct)
     {
         var id = known?.Id ?? idOrName;
         var api = Api(pipe);
