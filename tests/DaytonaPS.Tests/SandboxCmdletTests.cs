@@ -186,7 +186,7 @@ public sealed class SandboxCmdletTests : IClassFixture<EmulatorFixture>
             """).AssertNoErrors();
         foreach (var o in p.Output.Take(5))
         {
-            Assert.Equal("SandboxId", o.Properties["Alias"].Value);
+            Assert.Equal("SandboxId,Name", o.Properties["Alias"].Value);
             Assert.Equal("DaytonaPS.Sandbox[]", o.Properties["Input"].Value);
         }
         Assert.Equal("High", p.Output.Last().ToString());

@@ -69,6 +69,7 @@ internal sealed class DaytonaApiClient
         HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
     {
         var display = method.Method + " " + Redact(uri);
+        if (Connection.IsDisposed) throw Connection.ClosedError(null);
         var state = new AttemptState(Connection.Http, method, uri, content, completion, Log, display, cancellationToken);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(DaytonaResilience.LogKey, Log);
@@ -85,6 +86,11 @@ internal sealed class DaytonaApiClient
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
+        }
+        catch (Exception ex) when (Connection.IsDisposed)
+        {
+            // Disconnect-Daytona disposed the HttpClient under this call (it surfaces as a cancellation).
+            throw Connection.ClosedError(ex);
         }
         catch (TimeoutRejectedException ex)
         {
@@ -106,7 +112,9 @@ internal sealed class DaytonaApiClient
         if (response.IsSuccessStatusCode) return response;
         using (response)
         {
-            throw await CreateErrorAsync(response, method, uri, state.Attempts).ConfigureAwait(false);
+            var error = await CreateErrorAsync(response, method, uri, state.Attempts).ConfigureAwait(false);
+            error.CredentialSource = Connection.SourceDetail;
+            throw error;
         }
     }
 

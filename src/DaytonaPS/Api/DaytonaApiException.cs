@@ -94,6 +94,9 @@ public sealed class DaytonaApiException : Exception
         ? RetryableStatusCodes.Contains(StatusCode)
         : Kind is DaytonaFailureKind.ConnectionFailed or DaytonaFailureKind.Timeout;
 
+    /// <summary>Where the credential of the call came from (e.g. "DAYTONA_API_KEY"), never its value; for a 401's advice.</summary>
+    public string? CredentialSource { get; internal set; }
+
     /// <summary>How many HTTP attempts were made (more than 1 when retried).</summary>
     public int Attempts { get; internal set; } = 1;
 

@@ -19,8 +19,6 @@ internal enum RetryMode
     Idempotent,
     /// <summary>Calls that must not run twice (create): only 429, which Daytona sends before doing anything.</summary>
     RejectedOnly,
-    /// <summary>No retries at all.</summary>
-    None,
 }
 
 /// <summary>
@@ -33,7 +31,6 @@ internal static class DaytonaResilience
     public static readonly ResiliencePropertyKey<IDaytonaLog> LogKey = new("DaytonaPS.Log");
     public static readonly ResiliencePropertyKey<RetryMode> RetryModeKey = new("DaytonaPS.RetryMode");
     public static readonly ResiliencePropertyKey<string> DescriptionKey = new("DaytonaPS.Description");
-    public static readonly ResiliencePropertyKey<int> AttemptsKey = new("DaytonaPS.Attempts");
 
     public static ResiliencePipeline<HttpResponseMessage> Build(DaytonaClientSettings settings)
     {
@@ -72,7 +69,6 @@ internal static class DaytonaResilience
     internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, ResilienceContext context)
     {
         var mode = context.Properties.GetValue(RetryModeKey, RetryMode.Idempotent);
-        if (mode == RetryMode.None) return false;
         if (outcome.Result is { } response)
         {
             var status = (int)response.StatusCode;

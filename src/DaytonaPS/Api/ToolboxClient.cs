@@ -305,14 +305,19 @@ internal sealed class ToolboxClient
         demux.Flush(onChunk);
     }
 
-    /// <summary>The headers of every toolbox call, on the WebSocket upgrade (Authorization, org, SDK version).</summary>
+    /// <summary>The headers of every Daytona call (<see cref="DaytonaAuthHandler.Headers"/>), on the WebSocket upgrade.</summary>
     private void AddHeaders(ClientWebSocketOptions options)
     {
-        var connection = _api.Connection;
-        options.SetRequestHeader("Authorization", "Bearer " + connection.RevealSecret());
-        if (connection.AuthType == DaytonaAuthType.Jwt && connection.OrganizationId is { } org)
-            options.SetRequestHeader("X-Daytona-Organization-ID", org);
-        options.SetRequestHeader("X-Daytona-Source", DaytonaAuthHandler.SourceName);
-        options.SetRequestHeader("X-Daytona-SDK-Version", DaytonaAuthHandler.SdkVersion);
+        foreach (var header in DaytonaAuthHandler.Headers(_api.Connection))
+        {
+            try
+            {
+                options.SetRequestHeader(header.Key, header.Value);
+            }
+            catch (ArgumentException) when (header.Key == "User-Agent")
+            {
+                // .NET Framework's ClientWebSocket treats User-Agent as restricted; the call works without it.
+            }
+        }
     }
 }

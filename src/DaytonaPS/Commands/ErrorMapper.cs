@@ -70,7 +70,9 @@ internal static class ErrorMapper
 
     private static string? Recommend(DaytonaApiException ex) => ex.Kind switch
     {
-        DaytonaFailureKind.Unauthorized => "Check the credential: Connect-Daytona -ApiKey (Read-Host -AsSecureString), or set DAYTONA_API_KEY. Get-DaytonaContext shows where the current one comes from.",
+        DaytonaFailureKind.Unauthorized => ex.CredentialSource is { } source
+            ? $"Daytona rejected the credential from {source}: check that it holds a valid, unexpired key for this API URL (Get-DaytonaContext shows which is in use)."
+            : "Check the credential: Connect-Daytona -ApiKey (Read-Host -AsSecureString), or set DAYTONA_API_KEY. Get-DaytonaContext shows where the current one comes from.",
         DaytonaFailureKind.Forbidden => "The credential lacks permission for this organization or operation; with a JWT, check -OrganizationId.",
         DaytonaFailureKind.Throttled => "Daytona is throttling this organization; retry later or lower -ThrottleLimit.",
         DaytonaFailureKind.ConnectionFailed => "Check -ApiUrl / DAYTONA_API_URL and the network.",

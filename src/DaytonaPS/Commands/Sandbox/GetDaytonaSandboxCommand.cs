@@ -119,9 +119,7 @@ public sealed class GetDaytonaSandboxCommand : DaytonaApiCmdlet
         {
             if (!found.Contains(literal) && written < first)
             {
-                pipe.WriteError(new ErrorRecord(
-                    new DaytonaException(ErrorIds.NotFound, ErrorCategory.ObjectNotFound, $"No sandbox named '{literal}' matches the filters."),
-                    ErrorIds.NotFound, ErrorCategory.ObjectNotFound, literal));
+                pipe.WriteFailure(new DaytonaException(ErrorIds.NotFound, ErrorCategory.ObjectNotFound, $"No sandbox named '{literal}' matches the filters.", literal), literal);
             }
         }
     }
