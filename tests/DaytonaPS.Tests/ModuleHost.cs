@@ -99,8 +99,11 @@ public sealed record PsResult(
 }
 
 /// <summary>One in-process emulator per test class (TransitionMs 100), with an API key and a JWT.</summary>
-public sealed class EmulatorFixture : IAsyncLifetime
+public class EmulatorFixture : IAsyncLifetime
 {
+    /// <summary>How long each state transition takes (a fixture for slow transitions overrides it).</summary>
+    protected virtual int TransitionMs => 100;
+
     public const string ApiKey = "dtn_test_key_0123456789abcdef";
     public const string Jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl";
     public const string OrganizationId = "org-test-1";
@@ -110,7 +113,7 @@ public sealed class EmulatorFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var options = new EmulatorOptions { Urls = "http://127.0.0.1:0", TransitionMs = 100, Jwt = Jwt, OrganizationId = OrganizationId };
+        var options = new EmulatorOptions { Urls = "http://127.0.0.1:0", TransitionMs = TransitionMs, Jwt = Jwt, OrganizationId = OrganizationId };
         options.ApiKeys.Add(ApiKey);
         Server = await EmulatorServer.StartAsync(options);
     }

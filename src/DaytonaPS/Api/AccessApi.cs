@@ -41,7 +41,7 @@ internal static class AccessApi
         // Safe to retry: a new token revokes the earlier ones, so a token whose reply was lost dies with the retry.
         var dto = await api.SendJsonAsync<SshAccessDto>(HttpMethod.Post, path, null, RetryMode.Idempotent, ct).ConfigureAwait(false);
         if (dto is null || string.IsNullOrEmpty(dto.Token))
-            throw new DaytonaApiException("Daytona returned no SSH access token.", DaytonaFailureKind.HttpError, 200, "POST", SandboxPath(idOrName) + "/ssh-access");
+            throw DaytonaApiException.Unexpected("Daytona returned no SSH access token.", "POST", SandboxPath(idOrName) + "/ssh-access");
         return dto;
     }
 
@@ -55,7 +55,7 @@ internal static class AccessApi
     /// <summary>GET /sandbox/{id}/ports/{port}/preview-url: {sandboxId, url, token}.</summary>
     public static async Task<PortPreviewUrlDto> GetPreviewUrlAsync(this DaytonaApiClient api, string idOrName, int port, CancellationToken ct) =>
         await api.SendJsonAsync<PortPreviewUrlDto>(HttpMethod.Get, SandboxPath(idOrName) + "/ports/" + port.ToString(CultureInfo.InvariantCulture) + "/preview-url", null, RetryMode.Idempotent, ct).ConfigureAwait(false)
-        ?? throw new DaytonaApiException("Daytona returned no preview URL.", DaytonaFailureKind.HttpError, 200, "GET", SandboxPath(idOrName) + "/ports/" + port + "/preview-url");
+        ?? throw DaytonaApiException.Unexpected("Daytona returned no preview URL.", "GET", SandboxPath(idOrName) + "/ports/" + port + "/preview-url");
 
     /// <summary>GET /sandbox/{id}/ports/{port}/signed-preview-url?expiresInSeconds=s: {sandboxId, port, token, url}.</summary>
     public static async Task<PortPreviewUrlDto> GetSignedPreviewUrlAsync(this DaytonaApiClient api, string idOrName, int port, int expiresInSeconds, CancellationToken ct)
@@ -63,7 +63,7 @@ internal static class AccessApi
         var path = SandboxPath(idOrName) + "/ports/" + port.ToString(CultureInfo.InvariantCulture) + "/signed-preview-url?expiresInSeconds=" + expiresInSeconds.ToString(CultureInfo.InvariantCulture);
         // Each call mints a new signed token, but an extra unused one is harmless: retry like a read.
         return await api.SendJsonAsync<PortPreviewUrlDto>(HttpMethod.Get, path, null, RetryMode.Idempotent, ct).ConfigureAwait(false)
-            ?? throw new DaytonaApiException("Daytona returned no signed preview URL.", DaytonaFailureKind.HttpError, 200, "GET", SandboxPath(idOrName) + "/ports/" + port + "/signed-preview-url");
+            ?? throw DaytonaApiException.Unexpected("Daytona returned no signed preview URL.", "GET", SandboxPath(idOrName) + "/ports/" + port + "/signed-preview-url");
     }
 }
 

@@ -35,7 +35,22 @@ internal sealed class DaytonaApiClient
     /// <summary>Absolute URL of an API path such as "/sandbox" (relative to the API base URL).</summary>
     public Uri ApiUri(string path) => new(Connection.ApiUrl + (path.StartsWith("/", StringComparison.Ordinal) ? path : "/" + path));
 
-    public static string Segment(string value) => Uri.EscapeDataString(value);
+    /// <summary>
+    /// An id or name as one escaped URL path segment. "." and ".." survive escaping and would be
+    /// resolved away by the URL (GET /sandbox/. is the list call), and an empty or control-character
+    /// value is never a real id, so those are refused here, where every id enters a URL.
+    /// </summary>
+    public static string Segment(string value)
+    {
+        if (string.IsNullOrWhiteSpace(value) || value == "." || value == ".." || value.Any(char.IsControl))
+        {
+            var shown = value is null ? "null" : "'" + new string(value.Select(c => char.IsControl(c) ? '?' : c).ToArray()) + "'";
+            throw new DaytonaException(ErrorIds.InvalidArgument, System.Management.Automation.ErrorCategory.InvalidArgument,
+                $"{shown} is not a valid id or name: it is empty, '.' or '..', or holds control characters.", value,
+                recommendedAction: "Give the sandbox's id or name as Get-DaytonaSandbox shows it (sessions: as Get-DaytonaSession shows them).");
+        }
+        return Uri.EscapeDataString(value);
+    }
 
     // ---------------------------------------------------------------- core
 
@@ -59,6 +74,7 @@ internal sealed class DaytonaApiClient
         TimeSpan? timeout = null)
     {
         var display = method.Method + " " + Redact(uri);
+        if (Connection.IsDisposed) throw Connection.ClosedError(null);
         var state = new AttemptState(Connection.Http, method, uri, content, completion, Log, display, cancellationToken);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(DaytonaResilience.LogKey, Log);
@@ -76,6 +92,11 @@ internal sealed class DaytonaApiClient
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
+        }
+        catch (Exception ex) when (Connection.IsDisposed)
+        {
+            // Disconnect-Daytona disposed the HttpClient under this call (it surfaces as a cancellation).
+            throw Connection.ClosedError(ex);
         }
         catch (TimeoutRejectedException ex)
         {
@@ -97,7 +118,9 @@ internal sealed class DaytonaApiClient
         if (response.IsSuccessStatusCode) return response;
         using (response)
         {
-            throw await CreateErrorAsync(response, method, uri, state.Attempts).ConfigureAwait(false);
+            var error = await CreateErrorAsync(response, method, uri, state.Attempts).ConfigureAwait(false);
+            error.CredentialSource = Connection.SourceDetail;
+            throw error;
         }
     }
 
@@ -134,7 +157,7 @@ internal sealed class DaytonaApiClient
             var request = response.RequestMessage;
             throw new DaytonaApiException(
                 $"Daytona sent a reply to {request?.Method} {(request?.RequestUri is { } u ? Redact(u) : "?")} that is not the expected JSON: {ex.Message}",
-                DaytonaFailureKind.HttpError, (int)response.StatusCode, request?.Method.Method ?? "?", request?.RequestUri is { } u2 ? Redact(u2) : "?",
+                DaytonaFailureKind.UnexpectedReply, (int)response.StatusCode, request?.Method.Method ?? "?", request?.RequestUri is { } u2 ? Redact(u2) : "?",
                 innerException: ex);
         }
     }
@@ -171,7 +194,7 @@ internal sealed class DaytonaApiClient
         var path = Redact(uri);
         var message = string.Format(CultureInfo.InvariantCulture, "Daytona returned {0} {1} for {2} {3}{4}",
             status, reason, method.Method, path, string.IsNullOrEmpty(serverMessage) ? "." : ": " + serverMessage);
-        return new DaytonaApiException(message, DaytonaFailureKind.HttpError, status, method.Method, path, serverMessage, code,
+        return new DaytonaApiException(message, DaytonaApiException.KindOf(status, serverMessage), status, method.Method, path, serverMessage, code,
             DaytonaResilience.RetryAfter(response)) { Attempts = attempts };
     }
 

@@ -26,8 +26,6 @@ internal enum RetryMode
     /// timeout: those can come after the handler acted (a command may have started).
     /// </summary>
     RejectedOnly,
-    /// <summary>No retries at all.</summary>
-    None,
 }
 
 /// <summary>
@@ -40,7 +38,6 @@ internal static class DaytonaResilience
     public static readonly ResiliencePropertyKey<IDaytonaLog> LogKey = new("DaytonaPS.Log");
     public static readonly ResiliencePropertyKey<RetryMode> RetryModeKey = new("DaytonaPS.RetryMode");
     public static readonly ResiliencePropertyKey<string> DescriptionKey = new("DaytonaPS.Description");
-    public static readonly ResiliencePropertyKey<int> AttemptsKey = new("DaytonaPS.Attempts");
 
     /// <summary>
     /// Replaces both the per-attempt timeout and the total budget for one call;
@@ -92,7 +89,6 @@ internal static class DaytonaResilience
     internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, ResilienceContext context)
     {
         var mode = context.Properties.GetValue(RetryModeKey, RetryMode.Idempotent);
-        if (mode == RetryMode.None) return false;
         if (outcome.Result is { } response)
         {
             var status = (int)response.StatusCode;

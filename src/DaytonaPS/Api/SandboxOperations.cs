@@ -53,7 +53,7 @@ internal sealed class SandboxOperations
                 {
                     dto = await Api.GetSandboxAsync(idOrName, ct).ConfigureAwait(false);
                 }
-                catch (DaytonaApiException ex) when (ex.StatusCode == 404 && wantsDestroyed)
+                catch (DaytonaApiException ex) when (ex.Kind == DaytonaFailureKind.NotFound && wantsDestroyed)
                 {
                     return null;
                 }
@@ -133,11 +133,11 @@ internal sealed class SandboxOperations
             try
             {
                 var created = await Api.CreateSandboxAsync(body, ct).ConfigureAwait(false)
-                    ?? throw new DaytonaApiException("Daytona answered POST /sandbox without a sandbox.", DaytonaFailureKind.HttpError, 200, "POST", "/sandbox");
+                    ?? throw DaytonaApiException.Unexpected("Daytona answered POST /sandbox without a sandbox.", "POST", "/sandbox");
                 if (attempt > 1) await RemoveDuplicatesAsync(token, created.Id, ct).ConfigureAwait(false);
                 return created;
             }
-            catch (DaytonaApiException ex) when (IsAmbiguous(ex) || (attempt > 1 && ex.StatusCode == 409))
+            catch (DaytonaApiException ex) when (IsAmbiguous(ex) || (attempt > 1 && ex.Kind == DaytonaFailureKind.NameTaken))
             {
                 var found = await FindByCreateTokenAsync(token, ct).ConfigureAwait(false);
                 if (found.Count > 0)
@@ -146,7 +146,7 @@ internal sealed class SandboxOperations
                     if (found.Count > 1) await RemoveDuplicatesAsync(token, found[0].Id, ct).ConfigureAwait(false);
                     return found[0];
                 }
-                if (ex.StatusCode == 409 || attempt >= MaxCreateAttempts) throw;
+                if (ex.Kind == DaytonaFailureKind.NameTaken || attempt >= MaxCreateAttempts) throw;
                 var backoff = TimeSpan.FromMilliseconds(Math.Min(5000, 250 * Math.Pow(2, attempt - 1)) + new Random().Next(0, 100));
                 Log.WriteVerbose($"POST /sandbox: retry {attempt}/{MaxCreateAttempts - 1} after {ex.Message} (no sandbox carries this create's id), waiting {DaytonaResilience.FormatDelay(backoff)}");
                 await Task.Delay(backoff, ct).ConfigureAwait(false);
@@ -154,8 +154,9 @@ internal sealed class SandboxOperations
         }
     }
 
+    /// <summary>No answer, a timeout or a server error: the create may or may not have happened.</summary>
     private static bool IsAmbiguous(DaytonaApiException ex) =>
-        ex.Kind != DaytonaFailureKind.HttpError || ex.StatusCode is 408 or 500 or 502 or 503 or 504;
+        !ex.HasResponse || ex.Kind is DaytonaFailureKind.Timeout or DaytonaFailureKind.ServerError;
 
     public async Task<List<SandboxDto>> FindByCreateTokenAsync(string token, CancellationToken ct)
     {
@@ -180,23 +181,55 @@ internal sealed class SandboxOperations
         }
     }
 
+    // ------------------------------------------------------------------ labels
+
+    /// <summary>Label changes to one sandbox, one at a time per process (see <see cref="ChangeLabelsAsync"/>).</summary>
+    private static readonly KeyedLock LabelLocks = new();
+
+    /// <summary>
+    /// Reads the sandbox's labels, applies <paramref name="change"/> and writes them back (Daytona's
+    /// only label call, PUT /labels, replaces them all). Read-change-write of one sandbox is
+    /// serialised within this process, so concurrent merges (a pipeline, ForEach-Object -Parallel)
+    /// all survive; between processes the last writer wins, as with Daytona's own SDKs.
+    /// </summary>
+    public async Task<Dictionary<string, string>> ChangeLabelsAsync(string id, Action<Dictionary<string, string>> change, CancellationToken ct)
+    {
+        using (await LabelLocks.AcquireAsync(Api.Connection.ApiUrl + "|" + id, ct).ConfigureAwait(false))
+        {
+            var current = await Api.GetSandboxAsync(id, ct).ConfigureAwait(false)
+                ?? throw DaytonaApiException.NotFound($"Daytona returned no sandbox for '{id}'.", "GET", "/sandbox/" + id);
+            var labels = new Dictionary<string, string>(current.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+            change(labels);
+            return await Api.ReplaceLabelsAsync(id, labels, ct).ConfigureAwait(false);
+        }
+    }
+
     // ------------------------------------------------------------------ lifecycle
 
-    /// <summary>DELETE, retried while Daytona answers 409 "state change in progress"; optionally waits until destroyed.</summary>
+    /// <summary>
+    /// DELETE, retried while Daytona answers 409 "state change in progress"; optionally waits until destroyed.
+    /// A 404 from the DELETE means the sandbox is gone, which is what was asked: the caller found it
+    /// (looked up, or piped from a listing) just before, so an earlier attempt of this removal took it.
+    /// Attempts are not always visible: a retry after a lost reply or a 409 is, but .NET re-sends a
+    /// body-less request on a fresh connection by itself when a pooled one dies before the reply.
+    /// </summary>
     public async Task RemoveAsync(string id, string display, bool wait, TimeSpan timeout, CancellationToken ct)
     {
         var deadline = timeout > TimeSpan.Zero ? DateTime.UtcNow + timeout : DateTime.MaxValue;
+        var gone = false;
         await RetryOnConflictAsync(display, deadline, async () =>
         {
             try
             {
                 await Api.DeleteSandboxAsync(id, ct).ConfigureAwait(false);
             }
-            catch (DaytonaApiException ex) when (ex.StatusCode == 404 && ex.Attempts > 1)
+            catch (DaytonaApiException ex) when (ex.Kind == DaytonaFailureKind.NotFound)
             {
-                Log.WriteVerbose($"{display}: DELETE was retried and the sandbox is gone, so an earlier attempt removed it.");
+                Log.WriteVerbose($"{display}: DELETE answered 404 after {ex.Attempts} attempt(s): the sandbox is already gone.");
+                gone = true;
             }
         }, ct).ConfigureAwait(false);
+        if (gone) return;
         if (wait)
         {
             var remaining = timeout > TimeSpan.Zero ? deadline - DateTime.UtcNow : TimeSpan.Zero;
@@ -249,7 +282,7 @@ internal sealed class SandboxOperations
                 {
                     latest = await Api.StopSandboxAsync(current.Id, force, ct).ConfigureAwait(false) ?? latest;
                 }
-                catch (DaytonaApiException ex) when (ex.StatusCode == 400)
+                catch (DaytonaApiException ex) when (ex.Kind == DaytonaFailureKind.InvalidRequest)
                 {
                     // A retried stop (or a stop racing another client) finds it already stopping/stopped.
                     var now = await Api.GetSandboxAsync(current.Id, ct).ConfigureAwait(false);
@@ -297,7 +330,7 @@ internal sealed class SandboxOperations
                 await action().ConfigureAwait(false);
                 return;
             }
-            catch (DaytonaApiException ex) when (ex.StatusCode == 409 && DateTime.UtcNow + delay < deadline && attempt < 200)
+            catch (DaytonaApiException ex) when (ex.Kind == DaytonaFailureKind.Busy && DateTime.UtcNow + delay < deadline && attempt < 200)
             {
                 Log.WriteVerbose($"{display}: 409 {ex.ServerMessage ?? "conflict"}; retrying in {DaytonaResilience.FormatDelay(delay)}");
                 await Task.Delay(delay, ct).ConfigureAwait(false);

@@ -56,14 +56,14 @@ internal sealed class ToolboxClient
         if (known is null && ProxyUrls.TryGetValue(key, out var cached))
             return (new ToolboxClient(api, idOrName, cached), "sandbox " + idOrName);
         var dto = await api.GetSandboxAsync(known?.Id ?? idOrName, ct).ConfigureAwait(false)
-            ?? throw new DaytonaApiException($"Daytona returned no sandbox for '{idOrName}'.", DaytonaFailureKind.HttpError, 404, "GET", "/sandbox/" + idOrName);
+            ?? throw DaytonaApiException.NotFound($"Daytona returned no sandbox for '{idOrName}'.", "GET", "/sandbox/" + idOrName);
         var url = dto.ToolboxProxyUrl;
         if (string.IsNullOrEmpty(url))
         {
             var reply = await api.SendJsonAsync<ToolboxUrlDto>(HttpMethod.Get, "/sandbox/" + DaytonaApiClient.Segment(dto.Id) + "/toolbox-proxy-url", null, RetryMode.Idempotent, ct).ConfigureAwait(false);
             url = reply?.Url;
             if (string.IsNullOrEmpty(url))
-                throw new DaytonaApiException($"Daytona gave no toolbox URL for sandbox {dto.Id}.", DaytonaFailureKind.HttpError, 404, "GET", "/sandbox/" + dto.Id + "/toolbox-proxy-url");
+                throw DaytonaApiException.Unexpected($"Daytona gave no toolbox URL for sandbox {dto.Id}.", "GET", "/sandbox/" + dto.Id + "/toolbox-proxy-url");
         }
         ProxyUrls[api.Connection.ApiUrl + "|" + dto.Id] = url!;
         var sandbox = new Sandbox(dto);
@@ -129,7 +129,7 @@ internal sealed class ToolboxClient
     {
         var reply = await JsonAsync<SessionExecuteResponseDto>(HttpMethod.Post, SessionPath(sessionId) + "/exec",
             new SessionExecuteDto { Command = line, RunAsync = true }, RetryMode.RejectedOnly, ct).ConfigureAwait(false);
-        return reply?.CmdId ?? throw new DaytonaApiException("Daytona accepted the command but returned no command id.", DaytonaFailureKind.HttpError, 200, "POST", SessionPath(sessionId) + "/exec");
+        return reply?.CmdId ?? throw DaytonaApiException.Unexpected("Daytona accepted the command but returned no command id.", "POST", SessionPath(sessionId) + "/exec");
     }
 
     /// <summary>
@@ -300,14 +300,19 @@ internal sealed class ToolboxClient
         demux.Flush(onChunk);
     }
 
-    /// <summary>The headers of every toolbox call, on the WebSocket upgrade (Authorization, org, SDK version).</summary>
+    /// <summary>The headers of every Daytona call (<see cref="DaytonaAuthHandler.Headers"/>), on the WebSocket upgrade.</summary>
     private void AddHeaders(ClientWebSocketOptions options)
     {
-        var connection = _api.Connection;
-        options.SetRequestHeader("Authorization", "Bearer " + connection.RevealSecret());
-        if (connection.AuthType == DaytonaAuthType.Jwt && connection.OrganizationId is { } org)
-            options.SetRequestHeader("X-Daytona-Organization-ID", org);
-        options.SetRequestHeader("X-Daytona-Source", DaytonaAuthHandler.SourceName);
-        options.SetRequestHeader("X-Daytona-SDK-Version", DaytonaAuthHandler.SdkVersion);
+        foreach (var header in DaytonaAuthHandler.Headers(_api.Connection))
+        {
+            try
+            {
+                options.SetRequestHeader(header.Key, header.Value);
+            }
+            catch (ArgumentException) when (header.Key == "User-Agent")
+            {
+                // .NET Framework's ClientWebSocket treats User-Agent as restricted; the call works without it.
+            }
+        }
     }
 }

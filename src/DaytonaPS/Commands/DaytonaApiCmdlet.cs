@@ -34,7 +34,7 @@ public abstract class DaytonaApiCmdlet : DaytonaCmdlet
     {
         try
         {
-            var connection = CredentialResolver.Resolve(Context, allowSecretManagement: true, throwIfNone: true, warn: WriteWarning)!;
+            var connection = CredentialResolver.Resolve(Context, allowSecretManagement: true, throwIfNone: true, warn: WriteWarning, cmdlet: this)!;
             WriteVerbose($"Daytona {connection.ApiUrl}: {connection.AuthType} credential from {(Context is not null ? "-Context, " : string.Empty)}{connection.SourceDetail}");
             return connection;
         }
@@ -54,7 +54,7 @@ public abstract class DaytonaApiCmdlet : DaytonaCmdlet
     /// <summary>GET /sandbox/{idOrName}: the current state (an unknown id or name is ObjectNotFound).</summary>
     private protected async Task<SandboxDto> FetchAsync(CmdletPipe pipe, string idOrName, CancellationToken ct) =>
         await Api(pipe).GetSandboxAsync(idOrName, ct).ConfigureAwait(false)
-        ?? throw new DaytonaApiException($"Daytona returned no sandbox for '{idOrName}'.", DaytonaFailureKind.HttpError, 404, "GET", "/sandbox/" + idOrName);
+        ?? throw DaytonaApiException.NotFound($"Daytona returned no sandbox for '{idOrName}'.", "GET", "/sandbox/" + idOrName);
 
     /// <summary>A -TimeoutSec value as a timeout; 0 (no limit) is TimeSpan.Zero, as SandboxOperations takes it.</summary>
     private protected static TimeSpan Seconds(int seconds) => seconds <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(seconds);

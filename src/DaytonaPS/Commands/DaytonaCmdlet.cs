@@ -180,6 +180,15 @@ public abstract class DaytonaCmdlet : PSCmdlet, IDisposable
         WriteError(record);
     }
 
+    /// <summary>
+    /// Ends the command with a DaytonaInvalidArgument (bad or conflicting parameters: nothing can work),
+    /// built by the error funnel like every other error.
+    /// </summary>
+    private protected void ThrowInvalidArgument(string message, string? recommendedAction = null, object? target = null) =>
+        ThrowTerminatingError(ErrorMapper.ToErrorRecord(
+            new DaytonaException(ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, message, target, terminating: true, recommendedAction: recommendedAction),
+            target));
+
     /// <summary>ShouldProcess that honours -Force (no prompt) but still honours -WhatIf.</summary>
     internal bool ShouldProcessWithForce(string target, string action)
     {

@@ -27,10 +27,10 @@ internal static class ErrorMapper
             {
                 var (id, category) = Classify(api);
                 var record = new ErrorRecord(api, id, category, target);
-                var shown = api.Kind == DaytonaFailureKind.HttpError && !string.IsNullOrEmpty(api.ServerMessage)
+                var shown = api.HasResponse && !string.IsNullOrEmpty(api.ServerMessage)
                     ? api.ServerMessage!
                     : api.Message;
-                record.ErrorDetails = new ErrorDetails(shown) { RecommendedAction = Recommend(id) };
+                record.ErrorDetails = new ErrorDetails(shown) { RecommendedAction = Recommend(api) };
                 return record;
             }
             default:
@@ -38,39 +38,47 @@ internal static class ErrorMapper
         }
     }
 
-    public static (string Id, ErrorCategory Category) Classify(DaytonaApiException ex)
+    /// <summary>The error id and category of a failure kind (see <see cref="DaytonaFailureKind"/>).</summary>
+    public static (string Id, ErrorCategory Category) Classify(DaytonaApiException ex) => ex.Kind switch
     {
-        if (ex.Kind == DaytonaFailureKind.Timeout) return (ErrorIds.Timeout, ErrorCategory.OperationTimeout);
-        if (ex.Kind == DaytonaFailureKind.ConnectionFailed) return (ErrorIds.ConnectionFailed, ErrorCategory.ConnectionError);
-        return ex.StatusCode switch
-        {
-            400 or 422 => (ErrorIds.Validation, ErrorCategory.InvalidArgument),
-            401 => (ErrorIds.Unauthorized, ErrorCategory.AuthenticationError),
-            403 => (ErrorIds.Forbidden, ErrorCategory.PermissionDenied),
-            404 or 410 => (ErrorIds.NotFound, ErrorCategory.ObjectNotFound),
-            408 or 504 => (ErrorIds.Timeout, ErrorCategory.OperationTimeout),
-            409 => (ErrorIds.Conflict, ErrorCategory.ResourceBusy),
-            429 => (ErrorIds.RateLimited, ErrorCategory.ResourceUnavailable),
-            >= 500 and < 600 => (ErrorIds.ServerError, ErrorCategory.ResourceUnavailable),
-            _ => (ErrorIds.ApiError, ErrorCategory.NotSpecified),
-        };
-    }
+        DaytonaFailureKind.Timeout => (ErrorIds.Timeout, ErrorCategory.OperationTimeout),
+        DaytonaFailureKind.ConnectionFailed => (ErrorIds.ConnectionFailed, ErrorCategory.ConnectionError),
+        DaytonaFailureKind.InvalidRequest => (ErrorIds.Validation, ErrorCategory.InvalidArgument),
+        DaytonaFailureKind.Unauthorized => (ErrorIds.Unauthorized, ErrorCategory.AuthenticationError),
+        DaytonaFailureKind.Forbidden => (ErrorIds.Forbidden, ErrorCategory.PermissionDenied),
+        DaytonaFailureKind.NotFound => (ErrorIds.NotFound, ErrorCategory.ObjectNotFound),
+        DaytonaFailureKind.NameTaken => (ErrorIds.Conflict, ErrorCategory.ResourceExists),
+        DaytonaFailureKind.Busy => (ErrorIds.Conflict, ErrorCategory.ResourceBusy),
+        DaytonaFailureKind.Throttled => (ErrorIds.RateLimited, ErrorCategory.ResourceUnavailable),
+        DaytonaFailureKind.ServerError => (ErrorIds.ServerError, ErrorCategory.ResourceUnavailable),
+        DaytonaFailureKind.NotStarted => (ErrorIds.SandboxNotStarted, ErrorCategory.InvalidOperation),
+        DaytonaFailureKind.UnexpectedReply => (ErrorIds.ApiError, ErrorCategory.InvalidResult),
+        _ => (ErrorIds.ApiError, ErrorCategory.NotSpecified),
+    };
 
-    /// <summary>Terminate when nothing else can work: no credential, a rejected credential, no connection.</summary>
+    /// <summary>
+    /// Terminate only when nothing else can work: no credential, or a credential Daytona rejects.
+    /// A lost or refused connection is that item's failure (the next sandbox of a fan-out may well
+    /// work, e.g. after one reset), so it is written as a non-terminating error.
+    /// </summary>
     public static bool IsTerminating(Exception ex) => ex switch
     {
         DaytonaException d => d.Terminating,
-        DaytonaApiException api => api.Kind == DaytonaFailureKind.ConnectionFailed || api.StatusCode == 401,
+        DaytonaApiException api => api.Kind == DaytonaFailureKind.Unauthorized,
         _ => true,
     };
 
-    private static string? Recommend(string id) => id switch
+    private static string? Recommend(DaytonaApiException ex) => ex.Kind switch
     {
-        ErrorIds.Unauthorized => "Check the credential: Connect-Daytona -ApiKey (Read-Host -AsSecureString), or set DAYTONA_API_KEY. Get-DaytonaContext shows where the current one comes from.",
-        ErrorIds.Forbidden => "The credential lacks permission for this organization or operation; with a JWT, check -OrganizationId.",
-        ErrorIds.RateLimited => "Daytona is throttling this organization; retry later or lower -ThrottleLimit.",
-        ErrorIds.ConnectionFailed => "Check -ApiUrl / DAYTONA_API_URL and the network.",
-        ErrorIds.Conflict => "Another state change is in progress; wait for it (Wait-DaytonaSandbox) and retry.",
+        DaytonaFailureKind.Unauthorized => ex.CredentialSource is { } source
+            ? $"Daytona rejected the credential from {source}: check that it holds a valid, unexpired key for this API URL (Get-DaytonaContext shows which is in use)."
+            : "Check the credential: Connect-Daytona -ApiKey (Read-Host -AsSecureString), or set DAYTONA_API_KEY. Get-DaytonaContext shows where the current one comes from.",
+        DaytonaFailureKind.Forbidden => "The credential lacks permission for this organization or operation; with a JWT, check -OrganizationId.",
+        DaytonaFailureKind.Throttled => "Daytona is throttling this organization; retry later or lower -ThrottleLimit.",
+        DaytonaFailureKind.ConnectionFailed => "Check -ApiUrl / DAYTONA_API_URL and the network.",
+        DaytonaFailureKind.NameTaken => "The name is taken by a live sandbox: choose another -Name, or use the existing one (Get-DaytonaSandbox -Name <name>), or remove it first (Get-DaytonaSandbox -Name <name> | Remove-DaytonaSandbox).",
+        DaytonaFailureKind.Busy => "Another state change is in progress; wait for it (Wait-DaytonaSandbox) and retry.",
+        DaytonaFailureKind.NotStarted => "Start the sandbox first (Start-DaytonaSandbox), or add -AutoStart where the cmdlet offers it.",
         _ => null,
     };
 

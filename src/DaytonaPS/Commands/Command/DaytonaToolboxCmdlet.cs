@@ -10,46 +10,21 @@ using DaytonaPS.Commands.Sandbox;
 namespace DaytonaPS.Commands.Command;
 
 /// <summary>
-/// Base of the cmdlets that work inside sandboxes through the toolbox: the sandbox comes from the
-/// pipeline (a DaytonaPS.Sandbox, or anything with an Id or SandboxId property) or -Id, and the
-/// per-sandbox work runs concurrently, bounded by -ThrottleLimit, each result written as it completes.
-/// Unlike <see cref="DaytonaSandboxCmdlet"/>, -Id is not positional (position 0 belongs to -Command).
+/// Base of the cmdlets that work inside sandboxes through the toolbox: the sandbox binding of
+/// <see cref="DaytonaSandboxCmdlet"/>, with -Id not positional (position 0 belongs to -Command),
+/// and each sandbox's work handed a <see cref="ToolboxClient"/> for it.
 /// </summary>
-public abstract class DaytonaToolboxCmdlet : DaytonaApiCmdlet
+public abstract class DaytonaToolboxCmdlet : DaytonaSandboxCmdlet
 {
-    internal const string IdSet = "Id";
-    internal const string InputObjectSet = "InputObject";
-
     /// <summary>Sandbox ids or names.</summary>
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
-    [Alias("SandboxId")]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
+    [Alias("SandboxId", "Name")]
     [ValidateNotNullOrEmpty]
+    [SandboxIdTransformation]
     [ArgumentCompleter(typeof(SandboxCompleter))]
-    public string[] Id { get; set; } = Array.Empty<string>();
+    public override string[] Id { get; set; } = Array.Empty<string>();
 
-    /// <summary>Sandboxes from Get-DaytonaSandbox or New-DaytonaSandbox.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
-    [ValidateNotNull]
-    public DaytonaPS.Sandbox[] InputObject { get; set; } = Array.Empty<DaytonaPS.Sandbox>();
-
-    /// <summary>How many sandboxes are worked on at once.</summary>
-    [Parameter]
-    [ValidateRange(1, 64)]
-    public int ThrottleLimit { get; set; } = 8;
-
-    /// <summary>Values of pipeline-bound parameters the work needs, captured per record (the work runs later, concurrently).</summary>
-    private protected virtual object? CaptureRecordState() => null;
-
-    protected override void ProcessRecord()
-    {
-        var state = CaptureRecordState();
-        EnqueueEach(ParameterSetName == InputObjectSet ? InputObject : null, Id, ThrottleLimit,
-            (pipe, idOrName, known, ct) => ProcessOneAsync(pipe, idOrName, known, state, ct));
-    }
-
-    protected override void EndProcessing() => CompleteQueued();
-
-    private async Task ProcessOneAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, object? state, CancellationToken ct)
+    private protected sealed override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, object? state, CancellationToken ct)
     {
         var api = Api(pipe);
         var (toolbox, display) = await ToolboxClient.ForSandboxAsync(api, idOrName, known, ct).ConfigureAwait(false);
@@ -74,9 +49,7 @@ public abstract class DaytonaToolboxCmdlet : DaytonaApiCmdlet
         {
             if (!CommandScript.IsValidEnvironmentName(name))
             {
-                ThrowTerminatingError(new ErrorRecord(
-                    new ArgumentException($"-Environment: '{name}' is not a valid environment variable name (letters, digits and _, not starting with a digit)."),
-                    ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, name));
+                ThrowInvalidArgument($"-Environment: '{name}' is not a valid environment variable name (letters, digits and _, not starting with a digit).", target: name);
             }
         }
         return map;

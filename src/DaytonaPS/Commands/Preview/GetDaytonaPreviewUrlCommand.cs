@@ -33,14 +33,12 @@ public sealed class GetDaytonaPreviewUrlCommand : DaytonaSandboxCmdlet
     {
         if (MyInvocation.BoundParameters.ContainsKey(nameof(ExpiresInSeconds)) && !Signed)
         {
-            ThrowTerminatingError(new ErrorRecord(
-                new ArgumentException("-ExpiresInSeconds applies to signed URLs only: add -Signed."),
-                ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, ExpiresInSeconds));
+            ThrowInvalidArgument("-ExpiresInSeconds applies to signed URLs only: add -Signed.", target: ExpiresInSeconds);
         }
         base.BeginProcessing();
     }
 
-    private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, CancellationToken ct)
+    private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, object? state, CancellationToken ct)
     {
         var id = known?.Id ?? idOrName;
         var api = Api(pipe);

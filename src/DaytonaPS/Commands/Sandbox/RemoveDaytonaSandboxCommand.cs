@@ -24,7 +24,7 @@ public sealed class RemoveDaytonaSandboxCommand : DaytonaSandboxCmdlet
 
     private protected override bool ForceConfirmation => Force;
 
-    private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, CancellationToken ct)
+    private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, object? state, CancellationToken ct)
     {
         var (id, display) = await ResolveAsync(pipe, idOrName, known, ct).ConfigureAwait(false);
         if (!await pipe.ShouldProcessAsync(display, "Remove").ConfigureAwait(false)) return;

@@ -21,7 +21,7 @@ public sealed class StartDaytonaSandboxCommand : DaytonaSandboxCmdlet
     [ValidateRange(0, 86400)]
     public int TimeoutSec { get; set; } = 60;
 
-    private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, CancellationToken ct)
+    private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, object? state, CancellationToken ct)
     {
         var (dto, display) = await FetchCurrentAsync(pipe, idOrName, known, ct).ConfigureAwait(false);
         if (!await pipe.ShouldProcessAsync(display, "Start").ConfigureAwait(false)) return;

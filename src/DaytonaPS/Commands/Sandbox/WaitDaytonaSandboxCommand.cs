@@ -20,7 +20,7 @@ public sealed class WaitDaytonaSandboxCommand : DaytonaSandboxCmdlet
     [ValidateRange(0, 86400)]
     public int TimeoutSec { get; set; } = 60;
 
-    private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, CancellationToken ct)
+    private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, object? state, CancellationToken ct)
     {
         var key = known?.Id ?? idOrName;
         var display = known?.Describe() ?? DaytonaPS.Sandbox.Describe(idOrName, null);

@@ -24,7 +24,7 @@ public sealed class NewDaytonaSshAccessCommand : DaytonaSandboxCmdlet
     [Parameter]
     public SwitchParameter AsPlainText { get; set; }
 
-    private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, CancellationToken ct)
+    private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, object? state, CancellationToken ct)
     {
         var (id, display) = await ResolveAsync(pipe, idOrName, known, ct).ConfigureAwait(false);
         if (!await pipe.ShouldProcessAsync(display, "Create an SSH access token (revokes the sandbox's earlier tokens)").ConfigureAwait(false)) return;

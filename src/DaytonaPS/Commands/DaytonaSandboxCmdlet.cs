@@ -3,13 +3,16 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using DaytonaPS.Api;
+using DaytonaPS.Commands.Sandbox;
 
-namespace DaytonaPS.Commands.Sandbox;
+namespace DaytonaPS.Commands;
 
 /// <summary>
-/// Base of the cmdlets that act on existing sandboxes: -Id (id or name; by property name, alias
-/// SandboxId) or -InputObject (a DaytonaPS.Sandbox from the pipeline), and -ThrottleLimit for the
-/// concurrent per-sandbox work. Derived cmdlets implement <see cref="ProcessSandboxAsync"/>.
+/// Base of every cmdlet that acts on existing sandboxes: -Id (ids or names: strings, or the Id,
+/// SandboxId or Name property of piped objects) or -InputObject (DaytonaPS.Sandbox objects), and
+/// -ThrottleLimit for the concurrent per-sandbox work. Derived cmdlets implement
+/// <see cref="ProcessSandboxAsync"/>; one that needs -Id elsewhere than position 0 overrides
+/// <see cref="Id"/> with other attributes (as <see cref="Command.DaytonaToolboxCmdlet"/> does).
 /// </summary>
 public abstract class DaytonaSandboxCmdlet : DaytonaApiCmdlet
 {
@@ -18,10 +21,11 @@ public abstract class DaytonaSandboxCmdlet : DaytonaApiCmdlet
 
     /// <summary>Sandbox ids or names.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
-    [Alias("SandboxId")]
+    [Alias("SandboxId", "Name")]
     [ValidateNotNullOrEmpty]
+    [SandboxIdTransformation]
     [ArgumentCompleter(typeof(SandboxCompleter))]
-    public string[] Id { get; set; } = Array.Empty<string>();
+    public virtual string[] Id { get; set; } = Array.Empty<string>();
 
     /// <summary>Sandboxes from Get-DaytonaSandbox or New-DaytonaSandbox.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
@@ -33,13 +37,23 @@ public abstract class DaytonaSandboxCmdlet : DaytonaApiCmdlet
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 8;
 
-    protected override void ProcessRecord() =>
-        EnqueueEach(ParameterSetName == InputObjectSet ? InputObject : null, Id, ThrottleLimit, ProcessSandboxAsync);
+    /// <summary>Values of pipeline-bound parameters the work needs, captured per record (the work runs later, concurrently).</summary>
+    private protected virtual object? CaptureRecordState() => null;
+
+    protected override void ProcessRecord()
+    {
+        var state = CaptureRecordState();
+        EnqueueEach(ParameterSetName == InputObjectSet ? InputObject : null, Id, ThrottleLimit,
+            (pipe, idOrName, known, ct) => ProcessSandboxAsync(pipe, idOrName, known, state, ct));
+    }
 
     protected override void EndProcessing() => CompleteQueued();
 
-    /// <summary>Works on one sandbox. <paramref name="known"/> is the piped object, if any (it may be stale).</summary>
-    private protected abstract Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, CancellationToken ct);
+    /// <summary>
+    /// Works on one sandbox. <paramref name="known"/> is the piped object, if any (it may be stale);
+    /// <paramref name="state"/> is what <see cref="CaptureRecordState"/> returned for this record.
+    /// </summary>
+    private protected abstract Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, object? state, CancellationToken ct);
 
     /// <summary>The current state and its display name, e.g. "sandbox 'web-1' (3c1e...)".</summary>
     private protected async Task<(SandboxDto Dto, string Display)> FetchCurrentAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, CancellationToken ct)
