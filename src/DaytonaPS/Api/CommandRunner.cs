@@ -270,7 +270,7 @@ internal sealed class CommandRunner
             if (!autoStart) throw NotStarted(toolbox, ex);
         }
         var dto = await _api.GetSandboxAsync(toolbox.SandboxId, ct).ConfigureAwait(false)
-            ?? throw new DaytonaApiException($"Daytona returned no sandbox for '{toolbox.SandboxId}'.", DaytonaFailureKind.HttpError, 404, "GET", "/sandbox/" + toolbox.SandboxId);
+            ?? throw DaytonaApiException.NotFound($"Daytona returned no sandbox for '{toolbox.SandboxId}'.", "GET", "/sandbox/" + toolbox.SandboxId);
         var display = DaytonaPS.Sandbox.Describe(dto);
         Log.WriteVerbose($"{display} is {dto.State ?? "not started"}; starting it and waiting (-AutoStart).");
         await new SandboxOperations(_api).StartAsync(dto, display, wait: true, AutoStartTimeout, ct).ConfigureAwait(false);
@@ -360,24 +360,26 @@ internal sealed class CommandRunner
             recommendedAction: "Start it first (Start-DaytonaSandbox), or add -AutoStart to start it, wait and run the command.",
             innerException: ex);
 
-    /// <summary>The toolbox (Daytona's proxy) refused because the sandbox does not run: 400 "Sandbox ... is not started".</summary>
-    internal static bool IsNotStarted(DaytonaApiException ex) =>
-        ex.Kind == DaytonaFailureKind.HttpError && ex.StatusCode == 400
-        && (ex.ServerMessage ?? string.Empty).IndexOf("not started", StringComparison.OrdinalIgnoreCase) >= 0;
+    /// <summary>The toolbox (Daytona's proxy) refused because the sandbox does not run.</summary>
+    internal static bool IsNotStarted(DaytonaApiException ex) => ex.Kind == DaytonaFailureKind.NotStarted;
 
-    private static bool IsNotFound(Exception ex) => ex is DaytonaApiException { Kind: DaytonaFailureKind.HttpError, StatusCode: 404 };
+    private static bool IsNotFound(Exception ex) => ex is DaytonaApiException { Kind: DaytonaFailureKind.NotFound };
 
     /// <summary>
     /// True when the failure proves the command did not run, so its session is still fine: a refusal
     /// (4xx other than 408, and 503) or a connection that was never made. A 500, 502, 504 or 408, a reset
     /// after sending, a timeout or a cancellation may all come while or after the command runs.
     /// </summary>
-    internal static bool NothingRan(Exception ex) => ex switch
+    internal static bool NothingRan(Exception ex) => ex is DaytonaApiException api && api.Kind switch
     {
-        DaytonaApiException { Kind: DaytonaFailureKind.HttpError } api =>
-            (api.StatusCode >= 400 && api.StatusCode < 500 && api.StatusCode != 408) || api.StatusCode == 503,
-        DaytonaApiException { Kind: DaytonaFailureKind.ConnectionFailed } api => api.InnerException is { } inner && NetworkFailure.NeverConnected(inner),
-        _ => false,
+        DaytonaFailureKind.InvalidRequest or DaytonaFailureKind.Unauthorized or DaytonaFailureKind.Forbidden or DaytonaFailureKind.NotFound
+            or DaytonaFailureKind.NameTaken or DaytonaFailureKind.Busy or DaytonaFailureKind.Throttled or DaytonaFailureKind.NotStarted => true,
+        // 503: refused before any handler ran (see RetryMode.RejectedOnly); 500 and 502 may come after.
+        DaytonaFailureKind.ServerError => api.StatusCode == 503,
+        // Another 4xx is a refusal too; a status that is not an error (a 2xx reply we could not use) means it ran.
+        DaytonaFailureKind.HttpError => api.StatusCode >= 400 && api.StatusCode < 500,
+        DaytonaFailureKind.ConnectionFailed => api.InnerException is { } inner && NetworkFailure.NeverConnected(inner),
+        _ => false, // Timeout (408, 504, no answer in time), UnexpectedReply
     };
 
     internal static string Shorten(string command)

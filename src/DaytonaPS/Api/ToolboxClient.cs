@@ -93,7 +93,7 @@ internal sealed class ToolboxClient
             // Creating twice gives 409, which is harmless: safe to retry.
             await NoContentAsync(HttpMethod.Post, "/process/session", new CreateSessionDto { SessionId = sessionId }, RetryMode.Idempotent, ct).ConfigureAwait(false);
         }
-        catch (DaytonaApiException ex) when (existingIsFine && ex.StatusCode == 409)
+        catch (DaytonaApiException ex) when (existingIsFine && ex.Kind is DaytonaFailureKind.NameTaken or DaytonaFailureKind.Busy)
         {
         }
     }
@@ -170,7 +170,7 @@ internal sealed class ToolboxClient
         catch (FormatException ex)
         {
             throw new DaytonaApiException($"Daytona sent a reply to {display} that is not the expected JSON: {ex.Message}",
-                DaytonaFailureKind.HttpError, (int)response.StatusCode, method.Method, DaytonaApiClient.Redact(uri), innerException: ex);
+                DaytonaFailureKind.UnexpectedReply, (int)response.StatusCode, method.Method, DaytonaApiClient.Redact(uri), innerException: ex);
         }
     }
 
@@ -214,7 +214,7 @@ internal sealed class ToolboxClient
         {
             using var response = await _api.SendAsync(HttpMethod.Delete, Uri("/files?path=" + System.Uri.EscapeDataString(remotePath)), null, RetryMode.Idempotent, ct).ConfigureAwait(false);
         }
-        catch (DaytonaApiException ex) when (ex.StatusCode == 404)
+        catch (DaytonaApiException ex) when (ex.Kind == DaytonaFailureKind.NotFound)
         {
         }
     }

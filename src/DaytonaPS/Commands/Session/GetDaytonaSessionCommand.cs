@@ -34,7 +34,7 @@ public sealed class GetDaytonaSessionCommand : DaytonaToolboxCmdlet
                 {
                     pipe.WriteObject(ToModel(toolbox.SandboxId, await toolbox.GetSessionAsync(id, ct).ConfigureAwait(false)));
                 }
-                catch (DaytonaApiException ex) when (ex.StatusCode == 404)
+                catch (DaytonaApiException ex) when (ex.Kind == DaytonaFailureKind.NotFound)
                 {
                     pipe.WriteFailure(ex, id);
                 }

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using DaytonaPS.Api;
 using Xunit;
 
-namespace DaytonaPS.Tests;
+namespace DaytonaPS.UnitTests;
 
 /// <summary>
 /// Which failures prove that a command did not run (so it may be sent again, and its session is
@@ -12,7 +12,7 @@ namespace DaytonaPS.Tests;
 public sealed class ExecSafetyTests
 {
     private static DaytonaApiException Http(int status, string? message = null) =>
-        new("x", DaytonaFailureKind.HttpError, status, "POST", "/p", message);
+        new("x", DaytonaApiException.KindOf(status, message), status, "POST", "/p", message);
 
     private static DaytonaApiException Connection(Exception inner) =>
         new("x", DaytonaFailureKind.ConnectionFailed, 0, "POST", "/p", innerException: inner);
@@ -24,6 +24,7 @@ public sealed class ExecSafetyTests
     [InlineData(409, true)]
     [InlineData(429, true)]
     [InlineData(503, true)]
+    [InlineData(405, true)]
     [InlineData(408, false)]
     [InlineData(500, false)]
     [InlineData(502, false)]
@@ -47,6 +48,7 @@ public sealed class ExecSafetyTests
         Assert.False(CommandRunner.NothingRan(Connection(reset)));
         Assert.False(CommandRunner.NothingRan(new DaytonaApiException("t", DaytonaFailureKind.Timeout, 0, "POST", "/p")));
         Assert.False(CommandRunner.NothingRan(new OperationCanceledException()));
+        Assert.False(CommandRunner.NothingRan(DaytonaApiException.Unexpected("2xx without what it should carry", "POST", "/p")));
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using System.Text;
 using DaytonaPS.Api;
 using Xunit;
 
-namespace DaytonaPS.Tests;
+namespace DaytonaPS.UnitTests;
 
 /// <summary>
 /// The session line built for a command, run by a local bash the way a session runs it (a parent

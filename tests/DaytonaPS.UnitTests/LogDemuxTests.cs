@@ -1,7 +1,7 @@
 using System.Text;
 using Xunit;
 
-namespace DaytonaPS.Tests;
+namespace DaytonaPS.UnitTests;
 
 /// <summary>
 /// The session log demultiplexer (01 01 01 = stdout, 02 02 02 = stderr), fed the same byte stream

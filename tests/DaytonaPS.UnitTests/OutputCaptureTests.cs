@@ -2,7 +2,7 @@ using System.Text;
 using DaytonaPS.Api;
 using Xunit;
 
-namespace DaytonaPS.Tests;
+namespace DaytonaPS.UnitTests;
 
 /// <summary>
 /// How command output is kept in memory: <see cref="CappedText"/>, the streaming parser of the

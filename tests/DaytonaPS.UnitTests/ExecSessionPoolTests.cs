@@ -1,7 +1,7 @@
 using DaytonaPS.Api;
 using Xunit;
 
-namespace DaytonaPS.Tests;
+namespace DaytonaPS.UnitTests;
 
 /// <summary>The per-sandbox pool of exec sessions: renting, returning, and forgetting a restarted sandbox's sessions.</summary>
 public sealed class ExecSessionPoolTests
