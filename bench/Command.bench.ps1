@@ -8,7 +8,9 @@
        same wrapper line POSTed by a bare .NET HttpClient from this process.
        Needs `npm ci` in tests/contract (the SDK); the Node side is bench/sdk-exec.mjs.
     2. Fan-out of a 1-second command over 32 sandboxes (goal < 6 s wall).
-    3. -Memory: peak memory of a fresh pwsh that runs a command printing 100 MB, with the default
+    3. -ClientOnly: the client's own cost per call, against bench/instant-toolbox.mjs (a toolbox that
+       answers at once: no sandbox, no bash): Invoke-DaytonaCommand against a bare .NET HttpClient POST.
+    4. -Memory: peak memory of a fresh pwsh that runs a command printing 100 MB, with the default
        -MaximumOutputSize, with 0 (keep everything) and with -OutFile; -BeforeModulePath measures an
        older build the same way.
 .EXAMPLE
@@ -24,12 +26,34 @@ param(
     [switch] $SkipFanOut,
     [switch] $Memory,
     [string] $BeforeModulePath,
-    [int] $MemoryMB = 100
+    [int] $MemoryMB = 100,
+    [switch] $ClientOnly
 )
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $PSScriptRoot '../tests/pester/TestHelpers.psm1') -Force
 $ModulePath = (Resolve-Path $ModulePath).Path
 function Median([double[]] $v) { $s = $v | Sort-Object; $s[[int][math]::Floor($s.Count / 2)] }
+
+# A bare .NET HttpClient POSTing a session line: the floor for any .NET client of this route.
+Add-Type -TypeDefinition @'
+using System; using System.Diagnostics; using System.Net.Http; using System.Text; using System.Text.Json;
+public static class BenchRawExec {
+static readonly HttpClient Http = new HttpClient();
+public static double MeanMs(string url, string key, string line, int calls) {
+    var body = JsonSerializer.Serialize(new { command = line });
+    var w = Stopwatch.StartNew();
+    for (var i = 0; i < calls; i++) {
+        using var req = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        req.Headers.TryAddWithoutValidation("Authorization", "Bearer " + key);
+        req.Headers.TryAddWithoutValidation("X-Daytona-SDK-Version", "0.218.0");
+        using var res = Http.Send(req);
+        res.EnsureSuccessStatusCode();
+        res.Content.ReadAsByteArrayAsync().GetAwaiter().GetResult();
+    }
+    return w.Elapsed.TotalMilliseconds / calls;
+}
+}
+'@
 
 $emuArgs = '--transition-ms', '0', '--rate-limit', 'sandbox-create=0', '--rate-limit', 'sandbox-lifecycle=0', '--rate-limit', 'authenticated=0'
 
@@ -74,6 +98,31 @@ Connect-Daytona -ApiKey (ConvertTo-SecureString `$env:BENCH_API_KEY -AsPlainText
     return
 }
 
+if ($ClientOnly) {
+    Import-Module (Join-Path $ModulePath 'DaytonaPS.psd1') -Force
+    $psi = [Diagnostics.ProcessStartInfo]::new('node', (Join-Path $PSScriptRoot 'instant-toolbox.mjs'))
+    $psi.RedirectStandardInput = $true; $psi.RedirectStandardOutput = $true; $psi.UseShellExecute = $false
+    $fake = [Diagnostics.Process]::Start($psi)
+    try {
+        $url = $fake.StandardOutput.ReadLine()
+        Connect-Daytona -ApiKey (ConvertTo-SecureString 'dtn_bench_client' -AsPlainText -Force) -ApiUrl "$url/api" -SkipValidation
+        $sb = Get-DaytonaSandbox -Id sb-bench
+        $line = [DaytonaPS.CommandResult].Assembly.GetType('DaytonaPS.Api.CommandScript').GetMethod('Build').Invoke($null, @('true', $null, $null, $false, $null, 0))
+        1..20 | ForEach-Object { $null = $sb | Invoke-DaytonaCommand 'true' }
+        $null = [BenchRawExec]::MeanMs("$url/toolbox/sb-bench/process/session/raw/exec", 'dtn_bench_client', $line, 20)
+        $cmdlet = @(); $raw = @()
+        for ($r = 0; $r -lt $Rounds; $r++) {
+            $w = [Diagnostics.Stopwatch]::StartNew()
+            for ($i = 0; $i -lt $Calls; $i++) { $null = $sb | Invoke-DaytonaCommand 'true' }
+            $cmdlet += $w.Elapsed.TotalMilliseconds / $Calls
+            $raw += [BenchRawExec]::MeanMs("$url/toolbox/sb-bench/process/session/raw/exec", 'dtn_bench_client', $line, $Calls)
+        }
+        [pscustomobject]@{ CmdletMs = [math]::Round((Median $cmdlet), 2); DotnetRawMs = [math]::Round((Median $raw), 2); ClientOverheadMs = [math]::Round((Median $cmdlet) - (Median $raw), 2) } | Format-List | Out-String
+    }
+    finally { $fake.StandardInput.Close(); if (-not $fake.WaitForExit(5000)) { $fake.Kill() } }
+    return
+}
+
 Import-Module (Join-Path $ModulePath 'DaytonaPS.psd1') -Force
 $emu = Start-TestEmulator -ArgumentList $emuArgs
 $node = $null
@@ -85,26 +134,6 @@ try {
     $script = [DaytonaPS.CommandResult].Assembly.GetType('DaytonaPS.Api.CommandScript')
     $line = $script.GetMethod('Build').Invoke($null, @('true', $null, $null, $false, $null, 0))
 
-    # A bare .NET HttpClient POSTing the same line: the floor for any .NET client of this route.
-    Add-Type -TypeDefinition @'
-using System; using System.Diagnostics; using System.Net.Http; using System.Text; using System.Text.Json;
-public static class BenchRawExec {
-    static readonly HttpClient Http = new HttpClient();
-    public static double MeanMs(string url, string key, string line, int calls) {
-        var body = JsonSerializer.Serialize(new { command = line });
-        var w = Stopwatch.StartNew();
-        for (var i = 0; i < calls; i++) {
-            using var req = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-            req.Headers.TryAddWithoutValidation("Authorization", "Bearer " + key);
-            req.Headers.TryAddWithoutValidation("X-Daytona-SDK-Version", "0.218.0");
-            using var res = Http.Send(req);
-            res.EnsureSuccessStatusCode();
-            res.Content.ReadAsByteArrayAsync().GetAwaiter().GetResult();
-        }
-        return w.Elapsed.TotalMilliseconds / calls;
-    }
-}
-'@
     $hdr = @{ Authorization = "Bearer $($emu.ApiKey)" }
     Invoke-RestMethod -Method Post -Uri "$base/process/session" -Headers $hdr -ContentType 'application/json' -Body '{"sessionId":"bench-dotnet"}' | Out-Null
 

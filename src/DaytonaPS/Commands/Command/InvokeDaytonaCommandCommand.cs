@@ -69,6 +69,7 @@ public sealed class InvokeDaytonaCommandCommand : DaytonaToolboxCmdlet
     public string? OutFile { get; set; }
 
     private Dictionary<string, string>? _environment;
+    private ConfirmationShortcut? _confirmation;
     private string? _outFile;
     private int _outFileTaken;
 
@@ -76,6 +77,7 @@ public sealed class InvokeDaytonaCommandCommand : DaytonaToolboxCmdlet
     {
         base.BeginProcessing();
         _environment = EnvironmentMap(Environment);
+        _confirmation = ConfirmationShortcut.For(this, ConfirmImpact.Medium);
         if (OutFile is not null)
         {
             _outFile = SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutFile);
@@ -92,7 +94,7 @@ public sealed class InvokeDaytonaCommandCommand : DaytonaToolboxCmdlet
     private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, ToolboxClient toolbox, string display, object? state, CancellationToken ct)
     {
         var action = "Run '" + CommandRunner.Shorten(Command) + "'" + (AutoStart ? " (starting the sandbox first if it is not started)" : string.Empty);
-        if (!await pipe.ShouldProcessAsync(display, action).ConfigureAwait(false)) return;
+        if (!await _confirmation!.ShouldProcessAsync(pipe, display, action).ConfigureAwait(false)) return;
         if (_outFile is not null && Interlocked.Exchange(ref _outFileTaken, 1) == 1)
         {
             throw new DaytonaException(ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument,

@@ -45,6 +45,7 @@ public sealed class StartDaytonaCommandCommand : DaytonaToolboxCmdlet
     public SwitchParameter AutoStart { get; set; }
 
     private Dictionary<string, string>? _environment;
+    private ConfirmationShortcut? _confirmation;
 
     private protected override object? CaptureRecordState() => SessionId;
 
@@ -52,13 +53,14 @@ public sealed class StartDaytonaCommandCommand : DaytonaToolboxCmdlet
     {
         base.BeginProcessing();
         _environment = EnvironmentMap(Environment);
+        _confirmation = ConfirmationShortcut.For(this, ConfirmImpact.Medium);
     }
 
     private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, ToolboxClient toolbox, string display, object? state, CancellationToken ct)
     {
         var session = state is string given && given.Length > 0 ? given : "daytonaps-" + Guid.NewGuid().ToString("N").Substring(0, 12);
         var action = "Start '" + CommandRunner.Shorten(Command) + "'" + (AutoStart ? " (starting the sandbox first if it is not started)" : string.Empty);
-        if (!await pipe.ShouldProcessAsync($"{display}, session '{session}'", action).ConfigureAwait(false)) return;
+        if (!await _confirmation!.ShouldProcessAsync(pipe, $"{display}, session '{session}'", action).ConfigureAwait(false)) return;
         var request = new CommandRequest(Command)
         {
             WorkingDirectory = WorkingDirectory,
