@@ -398,6 +398,8 @@ Describe 'ConvertTo-MamlHelp.ps1' {
 
         It 'leaves the prose as placeholders the doc guard rejects' {
             ($Skeleton.Synopsis -join ' ') | Should -Match '\{\{ Fill in the Synopsis \}\}'
+            ($Skeleton.Notes -join ' ') | Should -Match '\{\{ Fill in the Notes'
+            $Skeleton.EmptySections | Should -BeNullOrEmpty -Because 'every section of a skeleton holds a placeholder'
             @($Skeleton.Examples).Count | Should -Be 2
         }
 
