@@ -100,8 +100,15 @@ public sealed class EmulatorServer : IAsyncDisposable
         }
         catch
         {
-            await app.StopAsync(CancellationToken.None);
-            await app.DisposeAsync();
+            // Clean up without hiding why it failed.
+            try
+            {
+                await app.StopAsync(CancellationToken.None);
+                await app.DisposeAsync();
+            }
+            catch (Exception)
+            {
+            }
             context.Dispose();
             if (ownsDataDir) DeleteDirectory(dataDir);
             throw;

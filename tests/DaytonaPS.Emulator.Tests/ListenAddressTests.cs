@@ -151,7 +151,7 @@ public sealed class ListenAddressTests
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
         var port = ((IPEndPoint)taken.LocalEndpoint).Port;
-        AssertOneLineError(await RunEmulatorAsync(["--urls", $"http://127.0.0.1:{port}"]), "cannot start");
+        AssertOneLineError(await RunEmulatorAsync(["--urls", $"http://127.0.0.1:{port}"]), $"cannot start: Failed to bind to address http://127.0.0.1:{port}");
     }
 
     [Fact]
