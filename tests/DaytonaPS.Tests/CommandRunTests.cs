@@ -198,6 +198,62 @@ public sealed class CommandRunTests : IClassFixture<EmulatorFixture>
         }
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("-Stream")]
+    public async Task ACommandWhoseReplyIsLostRanOnceIsNotSentAgainAndItsSessionIsEnded(string mode)
+    {
+        var prepared = ModuleHost.Run(_emu.Connect() + "New-DaytonaSandbox").AssertNoErrors();
+        var sb = Assert.Single(prepared.Output).BaseObject;
+        await _emu.NextFaultAsync("lost-reply", "POST", "/toolbox/*/process/session/*/exec");
+        try
+        {
+            var r = ModuleHost.Run(_emu.Connect() + $"""
+                $sb | Invoke-DaytonaCommand 'echo ran >> /tmp/runs' {mode}
+                'next'
+                ($sb | Invoke-DaytonaCommand 'cat /tmp/runs').Stdout
+                @(Get-DaytonaSession -Id $sb.Id -IncludeInternal).Count
+                """, new System.Collections.Hashtable { ["sb"] = sb });
+            Assert.Equal(new[] { "DaytonaConnectionFailed" }, r.ErrorIds);
+            Assert.Null(r.Terminating);
+            Assert.Equal("next", r.Output[0].ToString());
+            // Never re-sent: a synchronous exec ran to the end before its reply was lost; the start of a
+            // followed one (-Stream) may have begun the command, which ending its session then stops.
+            if (mode == "") Assert.Equal("ran\n", r.Output[1].ToString());
+            else Assert.Contains(r.Output[1].ToString(), new[] { "", "ran\n" });
+            // The session whose reply was lost was ended (not left open), so only the new one is there.
+            Assert.Equal(1, (int)r.Output[2].BaseObject);
+        }
+        finally
+        {
+            await _emu.ClearNextFaultsAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AStartWhoseReplyIsLostRanOnceAndKeepsTheUsersSession()
+    {
+        var prepared = ModuleHost.Run(_emu.Connect() + "New-DaytonaSandbox").AssertNoErrors();
+        var sb = Assert.Single(prepared.Output).BaseObject;
+        await _emu.NextFaultAsync("lost-reply", "POST", "/toolbox/*/process/session/mine/exec");
+        try
+        {
+            var r = ModuleHost.Run(_emu.Connect() + """
+                $sb | Start-DaytonaCommand 'echo started >> /tmp/starts' -SessionId mine
+                Start-Sleep -Milliseconds 500
+                ($sb | Invoke-DaytonaCommand 'cat /tmp/starts').Stdout
+                (Get-DaytonaSession -Id $sb.Id -SessionId mine).Commands.Count
+                """, new System.Collections.Hashtable { ["sb"] = sb });
+            Assert.Equal(new[] { "DaytonaConnectionFailed" }, r.ErrorIds);
+            Assert.Equal("started\n", r.Output[0].ToString());
+            Assert.Equal(1, (int)r.Output[1].BaseObject);
+        }
+        finally
+        {
+            await _emu.ClearNextFaultsAsync();
+        }
+    }
+
     [Fact]
     public void ReceiveKeepsTheLimitToo()
     {
