@@ -136,6 +136,25 @@ public sealed class CommandTests : IClassFixture<EmulatorFixture>
     }
 
     [Fact]
+    public void WhatIfAndConfirmPreferencesAreHonouredToo()
+    {
+        // The cmdlets skip the pipeline-thread ShouldProcess only when its answer is known to be yes.
+        var r = Run("""
+            $WhatIfPreference = $true
+            $sb | Invoke-DaytonaCommand 'touch /tmp/pref-marker'
+            $sb | Start-DaytonaCommand 'touch /tmp/pref-marker2' -SessionId pref
+            $WhatIfPreference = $false
+            $ConfirmPreference = 'Medium'
+            $sb | Invoke-DaytonaCommand 'touch /tmp/pref-marker3' -Confirm:$false | Out-Null
+            $ConfirmPreference = 'High'
+            ($sb | Invoke-DaytonaCommand 'ls /tmp/pref-marker* 2>/dev/null').Stdout
+            @(Get-DaytonaSession -Id $sb.Id).Count
+            """).AssertNoErrors();
+        Assert.Equal("/tmp/pref-marker3\n", r.Output[0].ToString());
+        Assert.Equal(0, (int)r.Output[1].BaseObject);
+    }
+
+    [Fact]
     public void IdParameterAndObjectsWithSandboxIdBind()
     {
         var r = Run("Invoke-DaytonaCommand 'echo a' -Id $sb.Id\n[pscustomobject]@{ SandboxId = $sb.Id } | Invoke-DaytonaCommand 'echo b'").AssertNoErrors();
