@@ -32,7 +32,8 @@
         'Enter-DaytonaSsh',
         'New-DaytonaSshAccess',
         'Revoke-DaytonaSshAccess',
-        'Get-DaytonaPreviewUrl'
+        'Get-DaytonaPreviewUrl',
+        'Copy-DaytonaItem'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
