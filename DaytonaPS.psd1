@@ -33,7 +33,15 @@
         'New-DaytonaSshAccess',
         'Revoke-DaytonaSshAccess',
         'Get-DaytonaPreviewUrl',
-        'Copy-DaytonaItem'
+        'Copy-DaytonaItem',
+        'Get-DaytonaChildItem',
+        'Get-DaytonaItem',
+        'Get-DaytonaContent',
+        'Set-DaytonaContent',
+        'New-DaytonaItem',
+        'Remove-DaytonaItem',
+        'Move-DaytonaItem',
+        'Set-DaytonaItemPermission'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -4,6 +4,7 @@ using System.Management.Automation;
 using System.Threading.Tasks;
 using DaytonaPS.Api;
 using DaytonaPS.Commands.Command;
+using DaytonaPS.Commands.Sandbox;
 
 // The namespace is Files, not File: a namespace named File would hide System.IO.File in every DaytonaPS.Commands.* file.
 namespace DaytonaPS.Commands.Files;
@@ -14,6 +15,17 @@ namespace DaytonaPS.Commands.Files;
 /// </summary>
 public abstract class DaytonaFileCmdlet : DaytonaToolboxCmdlet
 {
+    /// <summary>
+    /// Sandbox ids or names. Without the Name alias of the other toolbox cmdlets: a piped
+    /// DaytonaPS.FileInfo has a Name (the file's), and only its SandboxId names the sandbox.
+    /// </summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
+    [Alias("SandboxId")]
+    [ValidateNotNullOrEmpty]
+    [SandboxIdTransformation]
+    [ArgumentCompleter(typeof(SandboxCompleter))]
+    public override string[] Id { get; set; } = Array.Empty<string>();
+
     private protected SandboxFiles Files(CmdletPipe pipe, ToolboxClient toolbox) => new(Api(pipe), toolbox);
 
     /// <summary>Runs the work for one path; its failure is written for that path and the next one goes on.</summary>
