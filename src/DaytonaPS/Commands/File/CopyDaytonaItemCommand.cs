@@ -214,9 +214,9 @@ public sealed class CopyDaytonaItemCommand : DaytonaFileCmdlet
         foreach (var folder in folders.Where(f => !parents.Any(p => p == f.Relative || p.StartsWith(f.Relative + "/", StringComparison.Ordinal))))
             await files.CreateFolderAsync(TransferPaths.RemoteJoin(target, folder.Relative), "0755", ct).ConfigureAwait(false);
 
-        await ParallelAsync(Batches(fileList), ParallelRequests, batch => files.UploadAsync(
+        await ParallelAsync(Batches(fileList), ParallelRequests, (batch, token) => files.UploadAsync(
             batch.Select(f => new SandboxFiles.UploadItem(TransferPaths.RemoteJoin(target, f.Relative), () => OpenRead(f.FullPath), f.Length)).ToList(),
-            progress, ct), ct).ConfigureAwait(false);
+            progress, token), ct).ConfigureAwait(false);
         foreach (var f in fileList.Where(f => LocalFileMode.IsExecutable(f.Mode)))
             await files.SetPermissionsAsync(TransferPaths.RemoteJoin(target, f.Relative), Octal(f.Mode!.Value), null, null, ct).ConfigureAwait(false);
         progress.Complete();
@@ -369,11 +369,11 @@ public sealed class CopyDaytonaItemCommand : DaytonaFileCmdlet
         var progress = new TransferProgress(pipe, $"Copying '{source.Name}' from {display}", totalBytes, fileList.Count);
         Directory.CreateDirectory(target);
         foreach (var folder in folders) Directory.CreateDirectory(folder);
-        await ParallelAsync(fileList, ParallelRequests, f =>
+        await ParallelAsync(fileList, ParallelRequests, (f, token) =>
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(f.Local)!);
             var info = new DaytonaPS.FileInfo(files.SandboxId, f.Entry);
-            return files.DownloadAsync(f.Entry.Path!, f.Local, Force, info.IsExecutable ? info.UnixMode : null, progress, ct);
+            return files.DownloadAsync(f.Entry.Path!, f.Local, Force, info.IsExecutable ? info.UnixMode : null, progress, token);
         }, ct).ConfigureAwait(false);
         progress.Complete();
         pipe.WriteVerbose($"Copied {InSandbox(root, display)} to '{target}': {fileList.Count} file(s), {folders.Count} folder(s), {TransferProgress.Size(totalBytes)}.");
@@ -382,8 +382,11 @@ public sealed class CopyDaytonaItemCommand : DaytonaFileCmdlet
 
     // ---------------------------------------------------------------- helpers
 
-    /// <summary>Runs work over items, at most <paramref name="degree"/> at once; the first failure cancels the rest and is thrown.</summary>
-    private static async Task ParallelAsync<T>(IEnumerable<T> items, int degree, Func<T, Task> work, CancellationToken ct)
+    /// <summary>
+    /// Runs work over items, at most <paramref name="degree"/> at once. The first failure cancels the
+    /// rest (through the token the work is given) and is thrown once everything started has ended.
+    /// </summary>
+    private static async Task ParallelAsync<T>(IEnumerable<T> items, int degree, Func<T, CancellationToken, Task> work, CancellationToken ct)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var gate = new SemaphoreSlim(degree);
@@ -391,18 +394,24 @@ public sealed class CopyDaytonaItemCommand : DaytonaFileCmdlet
         Exception? first = null;
         foreach (var item in items)
         {
-            await gate.WaitAsync(cts.Token).ConfigureAwait(false);
+            try
+            {
+                await gate.WaitAsync(cts.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                break; // a failure cancelled the rest
+            }
             running.Add(Task.Run(async () =>
             {
-                try { await work(item).ConfigureAwait(false); }
+                try { await work(item, cts.Token).ConfigureAwait(false); }
                 catch (Exception ex)
                 {
-                    Interlocked.CompareExchange(ref first, ex, null);
-                    cts.Cancel();
+                    if (Interlocked.CompareExchange(ref first, ex, null) is null) cts.Cancel();
                 }
                 finally { gate.Release(); }
             }));
-            if (first is not null) break;
+            if (Volatile.Read(ref first) is not null) break;
         }
         await Task.WhenAll(running).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
