@@ -152,7 +152,7 @@ internal sealed class SandboxFiles
                 form.Add(new StringContent(items[i].RemotePath, Encoding.UTF8), prefix + ".path");
                 var stream = new ProgressStream(items[i].Open(), progress);
                 opened.Add(stream);
-                var file = new StreamContent(stream, CopyBufferSize);
+                var file = new StreamContent(stream, (int)Math.Max(4096, Math.Min(items[i].Length, CopyBufferSize)));
                 file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                 file.Headers.ContentLength = items[i].Length;
                 form.Add(file, prefix + ".file", "file");
@@ -179,17 +179,19 @@ internal sealed class SandboxFiles
     /// renamed into place only when complete; on failure or cancellation the temp file is removed.
     /// With <paramref name="overwrite"/> false an existing file is never replaced.
     /// </summary>
-    public async Task DownloadAsync(string remotePath, string localPath, bool overwrite, int? mode, TransferProgress? progress, CancellationToken ct)
+    /// <param name="size">The expected size (sizes the buffers: a tree of small files should not allocate 128 KiB per file).</param>
+    public async Task DownloadAsync(string remotePath, string localPath, long size, bool overwrite, int? mode, TransferProgress? progress, CancellationToken ct)
     {
+        var bufferSize = (int)Math.Max(4096, Math.Min(size + 1, CopyBufferSize));
         var directory = Path.GetDirectoryName(localPath)!;
         var temp = Path.Combine(directory, "." + Path.GetFileName(localPath) + ".daytonaps-" + Guid.NewGuid().ToString("N").Substring(0, 12) + ".part");
         try
         {
             using (var response = await OpenDownloadAsync(remotePath, ct).ConfigureAwait(false))
             using (var source = await response.Content.ReadAsStreamAsync().ConfigureAwait(false))
-            using (var target = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, CopyBufferSize, useAsync: true))
+            using (var target = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize, useAsync: size >= 1024 * 1024))
             {
-                var buffer = new byte[CopyBufferSize];
+                var buffer = new byte[bufferSize];
                 int n;
                 while ((n = await source.ReadAsync(buffer, 0, buffer.Length, ct).ConfigureAwait(false)) > 0)
                 {

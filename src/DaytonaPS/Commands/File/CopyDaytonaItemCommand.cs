@@ -24,8 +24,8 @@ public sealed class CopyDaytonaItemCommand : DaytonaFileCmdlet
 {
     private const string ToSet = "ToSandbox";
     private const string FromSet = "FromSandbox";
-    private const int MaxFilesPerRequest = 64;
-    private const long MaxBytesPerRequest = 16L * 1024 * 1024;
+    private const int MaxFilesPerRequest = 256;
+    private const long MaxBytesPerRequest = 32L * 1024 * 1024;
     private const int ParallelRequests = 4;
 
     /// <summary>What to copy: local paths with -ToSandbox, sandbox paths with -FromSandbox. Wildcards are expanded on that side.</summary>
@@ -151,7 +151,7 @@ public sealed class CopyDaytonaItemCommand : DaytonaFileCmdlet
 
         var length = new System.IO.FileInfo(local).Length;
         var progress = new TransferProgress(pipe, $"Copying to {display}", length, 1);
-        await files.UploadAsync(new[] { new SandboxFiles.UploadItem(target, () => OpenRead(local), length) }, progress, ct).ConfigureAwait(false);
+        await files.UploadAsync(new[] { new SandboxFiles.UploadItem(target, () => OpenRead(local, length), length) }, progress, ct).ConfigureAwait(false);
         progress.Complete();
         var mode = LocalFileMode.Get(local);
         if (LocalFileMode.IsExecutable(mode)) await files.SetPermissionsAsync(target, Octal(mode!.Value), null, null, ct).ConfigureAwait(false);
@@ -210,12 +210,16 @@ public sealed class CopyDaytonaItemCommand : DaytonaFileCmdlet
         var progress = new TransferProgress(pipe, $"Copying '{System.IO.Path.GetFileName(TrimSeparators(local))}' to {display}", totalBytes, fileList.Count);
         await files.CreateFolderAsync(target, "0755", ct).ConfigureAwait(false);
         // Folders that hold files are created by the uploads; empty ones need a call of their own.
-        var parents = new HashSet<string>(fileList.Select(f => TransferPaths.RemoteParent(f.Relative)), StringComparer.Ordinal);
-        foreach (var folder in folders.Where(f => !parents.Any(p => p == f.Relative || p.StartsWith(f.Relative + "/", StringComparison.Ordinal))))
+        var holdingFiles = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var f in fileList)
+        {
+            for (var parent = TransferPaths.RemoteParent(f.Relative); parent.Length > 0 && holdingFiles.Add(parent); parent = TransferPaths.RemoteParent(parent)) { }
+        }
+        foreach (var folder in folders.Where(f => !holdingFiles.Contains(f.Relative)))
             await files.CreateFolderAsync(TransferPaths.RemoteJoin(target, folder.Relative), "0755", ct).ConfigureAwait(false);
 
         await ParallelAsync(Batches(fileList), ParallelRequests, (batch, token) => files.UploadAsync(
-            batch.Select(f => new SandboxFiles.UploadItem(TransferPaths.RemoteJoin(target, f.Relative), () => OpenRead(f.FullPath), f.Length)).ToList(),
+            batch.Select(f => new SandboxFiles.UploadItem(TransferPaths.RemoteJoin(target, f.Relative), () => OpenRead(f.FullPath, f.Length), f.Length)).ToList(),
             progress, token), ct).ConfigureAwait(false);
         foreach (var f in fileList.Where(f => LocalFileMode.IsExecutable(f.Mode)))
             await files.SetPermissionsAsync(TransferPaths.RemoteJoin(target, f.Relative), Octal(f.Mode!.Value), null, null, ct).ConfigureAwait(false);
@@ -322,7 +326,7 @@ public sealed class CopyDaytonaItemCommand : DaytonaFileCmdlet
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
         var info = new DaytonaPS.FileInfo(files.SandboxId, source);
         var progress = new TransferProgress(pipe, $"Copying from {display}", source.Size, 1);
-        await files.DownloadAsync(source.Path!, target, Force, info.IsExecutable ? info.UnixMode : null, progress, ct).ConfigureAwait(false);
+        await files.DownloadAsync(source.Path!, target, source.Size, Force, info.IsExecutable ? info.UnixMode : null, progress, ct).ConfigureAwait(false);
         progress.Complete();
         pipe.WriteVerbose($"Copied {InSandbox(source.Path ?? string.Empty, display)} to '{target}' ({TransferProgress.Size(source.Size)}).");
         if (PassThru) pipe.WriteObject(new System.IO.FileInfo(target));
@@ -373,7 +377,7 @@ public sealed class CopyDaytonaItemCommand : DaytonaFileCmdlet
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(f.Local)!);
             var info = new DaytonaPS.FileInfo(files.SandboxId, f.Entry);
-            return files.DownloadAsync(f.Entry.Path!, f.Local, Force, info.IsExecutable ? info.UnixMode : null, progress, token);
+            return files.DownloadAsync(f.Entry.Path!, f.Local, f.Entry.Size, Force, info.IsExecutable ? info.UnixMode : null, progress, token);
         }, ct).ConfigureAwait(false);
         progress.Complete();
         pipe.WriteVerbose($"Copied {InSandbox(root, display)} to '{target}': {fileList.Count} file(s), {folders.Count} folder(s), {TransferProgress.Size(totalBytes)}.");
@@ -418,8 +422,10 @@ public sealed class CopyDaytonaItemCommand : DaytonaFileCmdlet
         if (first is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
     }
 
-    private static Stream OpenRead(string path) =>
-        new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 128 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
+    /// <summary>A file to stream; small files get small buffers and plain (not overlapped) I/O, so a tree of thousands costs little.</summary>
+    private static Stream OpenRead(string path, long length) => length < 1024 * 1024
+        ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, (int)Math.Max(1, Math.Min(length, 16 * 1024)), FileOptions.SequentialScan)
+        : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 128 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
 
     private static string Octal(int mode) => Convert.ToString(mode & 0xFFF, 8).PadLeft(4, '0');
 
