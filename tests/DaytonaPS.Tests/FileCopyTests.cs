@@ -125,6 +125,23 @@ public sealed class FileCopyTests : IClassFixture<EmulatorFixture>, IDisposable
     }
 
     [Fact]
+    public void ToSeveralSandboxesAtOnceWithLinksFollowedOrSkipped()
+    {
+        var tree = MakeTree("links");
+        File.CreateSymbolicLink(Path.Combine(tree, "link-to-readme"), Path.Combine(tree, "readme.md"));
+        Directory.CreateSymbolicLink(Path.Combine(tree, "link-to-nested"), Path.Combine(tree, "nested"));
+        var remote = "/tmp/" + Unique("fan");
+        var r = Run($$"""
+            $other = New-DaytonaSandbox
+            Copy-DaytonaItem (Join-Path $local links) '{{remote}}' -ToSandbox $sb, $other -Recurse -WarningVariable w
+            $sb, $other | ForEach-Object { ($_ | Invoke-DaytonaCommand "cd '{{remote}}' && cat link-to-readme && test ! -e link-to-nested && find . -type f | wc -l").Stdout }
+            $w.Count
+            """);
+        r.AssertNoErrors();
+        Assert.Equal(new object[] { "# hello\n157\n", "# hello\n157\n", 2 }, r.Output.Select(o => o.BaseObject));
+    }
+
+    [Fact]
     public void OverwritingWithoutForceIsRefusedBothWays()
     {
         MakeTree("o");
