@@ -53,6 +53,9 @@ internal static class ErrorMapper
         DaytonaFailureKind.ServerError => (ErrorIds.ServerError, ErrorCategory.ResourceUnavailable),
         DaytonaFailureKind.NotStarted => (ErrorIds.SandboxNotStarted, ErrorCategory.InvalidOperation),
         DaytonaFailureKind.UnexpectedReply => (ErrorIds.ApiError, ErrorCategory.InvalidResult),
+        DaytonaFailureKind.PathNotFound => (ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound),
+        DaytonaFailureKind.AccessDenied => (ErrorIds.AccessDenied, ErrorCategory.PermissionDenied),
+        DaytonaFailureKind.PathExists => (ErrorIds.PathExists, ErrorCategory.ResourceExists),
         _ => (ErrorIds.ApiError, ErrorCategory.NotSpecified),
     };
 
@@ -78,6 +81,9 @@ internal static class ErrorMapper
         DaytonaFailureKind.ConnectionFailed => "Check -ApiUrl / DAYTONA_API_URL and the network.",
         DaytonaFailureKind.NameTaken => "The name is taken by a live sandbox: choose another -Name, or use the existing one (Get-DaytonaSandbox -Name <name>), or remove it first (Get-DaytonaSandbox -Name <name> | Remove-DaytonaSandbox).",
         DaytonaFailureKind.Busy => "Another state change is in progress; wait for it (Wait-DaytonaSandbox) and retry.",
+        DaytonaFailureKind.PathNotFound => "Check the path: Get-DaytonaChildItem lists what a sandbox folder holds (relative paths start at the sandbox user's home).",
+        DaytonaFailureKind.AccessDenied => "The sandbox user may not access this path; choose a path it owns (e.g. under /home/daytona or /tmp), or change its permissions with Set-DaytonaItemPermission.",
+        DaytonaFailureKind.PathExists => "Something already exists at the destination: remove it first (Remove-DaytonaItem), or choose another name.",
         DaytonaFailureKind.NotStarted => "Start the sandbox first (Start-DaytonaSandbox), or add -AutoStart where the cmdlet offers it.",
         _ => null,
     };

@@ -224,7 +224,7 @@ internal sealed class SshConfigFile : IDisposable
             if (File.Exists(path))
             {
                 // Overwrite before deleting so the token does not linger in freed blocks of a tmpfs page.
-                var length = new FileInfo(path).Length;
+                var length = new System.IO.FileInfo(path).Length;
                 using (var fs = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.None))
                 {
                     fs.Write(new byte[length], 0, (int)length);
