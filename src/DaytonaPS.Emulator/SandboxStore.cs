@@ -112,19 +112,11 @@ public sealed class SandboxStore : IDisposable
             if (s.Generation != generation) return;
         }
         // Side effects land before the state does: 'stopped' means its processes are gone, and a
-        // 404 after delete means its directory is gone too. They block (waiting for processes to
-        // exit, deleting files: milliseconds each on a busy disk), so they get a thread of their own:
-        // on the thread pool, a few hundred at once starved the threads that serve requests.
+        // 404 after delete means its directory is gone too.
         try
         {
-            if (finalState is "stopped" or "archived" or "destroyed")
-            {
-                await Task.Factory.StartNew(() =>
-                {
-                    if (finalState == "destroyed") s.Runtime.Destroy();
-                    else s.Runtime.KillAll();
-                }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
-            }
+            if (finalState is "stopped" or "archived") s.Runtime.KillAll();
+            if (finalState == "destroyed") s.Runtime.Destroy();
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
         {

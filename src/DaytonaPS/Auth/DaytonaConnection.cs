@@ -119,9 +119,9 @@ internal sealed class DaytonaConnection : IDisposable
     }
 
     /// <summary>Connections to one server at once: room for -ThrottleLimit 64 in a few cmdlets of one pipeline.</summary>
-    internal const int MaxConnectionsPerServer = 256;
+    private const int MaxConnectionsPerServer = 256;
 
-    internal static HttpClientHandler CreateDefaultHandler()
+    private static HttpClientHandler CreateDefaultHandler()
     {
         // HttpClientHandler exists on every runtime we support (.NET Framework 4.7.2 and .NET 8+).
         var handler = new HttpClientHandler
