@@ -102,6 +102,11 @@ public sealed class SandboxStore : IDisposable
             return;
         }
 
+        // Never land inside BeginTransition's caller: it holds Sync, and with --transition-ms 0 every
+        // wait above completes at once, so the side effects below (killing processes, deleting the
+        // directory, without bubblewrap a scan of /proc) ran in the request under the store-wide lock
+        // and serialised every lifecycle request. The reply then shows the transitional state.
+        await Task.Yield();
         lock (Sync)
         {
             if (s.Generation != generation) return;

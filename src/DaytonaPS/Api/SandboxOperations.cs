@@ -264,9 +264,45 @@ internal sealed class SandboxOperations
         {
             await RetryOnConflictAsync(display, deadline, async () => reply = await Api.StartSandboxAsync(current.Id, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
         }
-        if (!wait) return reply ?? current;
+        // A reply that is already 'started' needs no poll (a started sandbox's start returns it unchanged).
+        if (!wait || reply?.State == SandboxStates.Started) return reply ?? current;
         return (await WaitForStateAsync(current.Id, display, new[] { SandboxStates.Started }, Remaining(deadline, timeout), ct).ConfigureAwait(false))!;
     }
+
+    /// <summary>
+    /// Starts a sandbox known from a piped object without a GET first: the object's state may be
+    /// stale, so it decides nothing. POST start goes out at once (Daytona answers a started sandbox
+    /// with it unchanged); when Daytona refuses it (400: errored, or a state start cannot leave),
+    /// the current state decides, as in <see cref="StartAsync"/> (which recovers a recoverable error).
+    /// </summary>
+    public async Task<SandboxDto> StartKnownAsync(string id, string display, bool wait, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = timeout > TimeSpan.Zero ? DateTime.UtcNow + timeout : DateTime.MaxValue;
+        SandboxDto? reply = null;
+        try
+        {
+            await RetryOnConflictAsync(display, deadline, async () => reply = await Api.StartSandboxAsync(id, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+        }
+        catch (DaytonaApiException ex) when (ex.Kind == DaytonaFailureKind.InvalidRequest)
+        {
+            Log.WriteVerbose($"{display}: start refused ({ex.ServerMessage ?? ex.Message}); looking at its current state.");
+            var current = await Api.GetSandboxAsync(id, ct).ConfigureAwait(false) ?? throw ex;
+            return await StartAsync(current, display, wait, Remaining(deadline, timeout), ct).ConfigureAwait(false);
+        }
+        if (!wait || reply?.State == SandboxStates.Started)
+        {
+            return reply ?? await Api.GetSandboxAsync(id, ct).ConfigureAwait(false)
+                ?? throw DaytonaApiException.NotFound($"Daytona returned no sandbox for '{id}'.", "GET", "/sandbox/" + id);
+        }
+        return (await WaitForStateAsync(id, display, new[] { SandboxStates.Started }, Remaining(deadline, timeout), ct).ConfigureAwait(false))!;
+    }
+
+    /// <summary>
+    /// Stops a sandbox known from a piped object without a GET first (see <see cref="StartKnownAsync"/>):
+    /// with no state to go by, POST stop goes out, and a 400 is judged by the current state as in <see cref="StopAsync"/>.
+    /// </summary>
+    public Task<SandboxDto?> StopKnownAsync(string id, string display, bool archive, bool force, bool wait, TimeSpan timeout, CancellationToken ct) =>
+        StopAsync(new SandboxDto { Id = id }, display, archive, force, wait, timeout, ct);
 
     /// <summary>Stops (and with <paramref name="archive"/> then archives) a sandbox. Returns null when an ephemeral sandbox was destroyed.</summary>
     public async Task<SandboxDto?> StopAsync(SandboxDto current, string display, bool archive, bool force, bool wait, TimeSpan timeout, CancellationToken ct)
@@ -290,7 +326,8 @@ internal sealed class SandboxOperations
                     throw;
                 }
             }, ct).ConfigureAwait(false);
-            if (wait || archive)
+            // A stop answered with (or a refused stop looked up as) 'stopped' or 'archived' needs no poll.
+            if ((wait || archive) && latest?.State is not (SandboxStates.Stopped or SandboxStates.Archived))
             {
                 latest = await WaitForStateAsync(current.Id, display, new[] { SandboxStates.Stopped, SandboxStates.Archived, SandboxStates.Destroyed },
                     Remaining(deadline, timeout), ct).ConfigureAwait(false);

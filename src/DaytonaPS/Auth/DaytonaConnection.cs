@@ -147,15 +147,29 @@ internal sealed class DaytonaConnection : IDisposable
         }
     }
 
-    private static HttpMessageHandler CreateDefaultHandler()
+    /// <summary>Connections to one server at once: room for -ThrottleLimit 64 in a few cmdlets of one pipeline.</summary>
+    private const int MaxConnectionsPerServer = 256;
+
+    private static HttpClientHandler CreateDefaultHandler()
     {
         // HttpClientHandler exists on every runtime we support (.NET Framework 4.7.2 and .NET 8+).
-        return new HttpClientHandler
+        var handler = new HttpClientHandler
         {
             AllowAutoRedirect = false,
             AutomaticDecompression = System.Net.DecompressionMethods.GZip | System.Net.DecompressionMethods.Deflate,
             UseCookies = false,
         };
+        // On .NET the limit is int.MaxValue (a SocketsHttpHandler underneath). On .NET Framework
+        // (Windows PowerShell) it is ServicePointManager.DefaultConnectionLimit, 2 for anything but
+        // loopback: -ThrottleLimit 8 against Daytona would run two requests at a time.
+        try
+        {
+            if (handler.MaxConnectionsPerServer < MaxConnectionsPerServer) handler.MaxConnectionsPerServer = MaxConnectionsPerServer;
+        }
+        catch (PlatformNotSupportedException)
+        {
+        }
+        return handler;
     }
 
     public void Dispose()

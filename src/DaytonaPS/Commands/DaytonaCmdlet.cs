@@ -86,16 +86,20 @@ public abstract class DaytonaCmdlet : PSCmdlet, IDisposable
     private protected void Enqueue(Func<CmdletPipe, CancellationToken, Task> work, object? target, int throttleLimit)
     {
         _throttle ??= new SemaphoreSlim(Math.Max(1, throttleLimit));
+        // Full: pump until a slot frees. Every release posts a wake-up, so a blocking Take never
+        // misses one (polling with a timeout left each freed slot idle until the timeout).
         while (!_throttle.Wait(0))
         {
+            Action<DaytonaCmdlet> action;
             try
             {
-                if (_queue.TryTake(out var action, 50, CancelToken)) action(this);
+                action = _queue.Take(CancelToken);
             }
             catch (OperationCanceledException)
             {
                 throw new PipelineStoppedException();
             }
+            action(this);
         }
         var throttle = _throttle;
         var pipe = Pipe;
@@ -120,6 +124,7 @@ public abstract class DaytonaCmdlet : PSCmdlet, IDisposable
             finally
             {
                 throttle.Release();
+                Post(Wake);
             }
         };
         var task = body();

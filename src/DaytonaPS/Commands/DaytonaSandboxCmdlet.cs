@@ -28,7 +28,16 @@ public abstract class DaytonaSandboxCmdlet : DaytonaApiCmdlet
     public virtual string[] Id { get; set; } = Array.Empty<string>();
 
     /// <summary>Sandboxes from Get-DaytonaSandbox or New-DaytonaSandbox.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
+    /// <remarks>
+    /// ValueFromPipelineByPropertyName is here for PowerShell's choice of parameter set, not for
+    /// input: when the default set (-Id) is the only one with a mandatory by-property-name
+    /// parameter, PowerShell latches every piped object to it before binding (its
+    /// TryLatchToDefaultParameterSet), so a piped Sandbox bound -Id through its Id property and the
+    /// object was lost (one more GET per sandbox to find it again). With a by-property-name
+    /// parameter here too, both sets stay open: a Sandbox binds here by value, and anything else
+    /// still reaches -Id as before (strings by value, other objects by their Id/SandboxId/Name).
+    /// </remarks>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = InputObjectSet)]
     [ValidateNotNull]
     public DaytonaPS.Sandbox[] InputObject { get; set; } = Array.Empty<DaytonaPS.Sandbox>();
 

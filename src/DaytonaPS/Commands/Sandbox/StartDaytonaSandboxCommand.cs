@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
+using DaytonaPS.Api;
 
 namespace DaytonaPS.Commands.Sandbox;
 
@@ -23,9 +24,20 @@ public sealed class StartDaytonaSandboxCommand : DaytonaSandboxCmdlet
 
     private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, object? state, CancellationToken ct)
     {
-        var (dto, display) = await FetchCurrentAsync(pipe, idOrName, known, ct).ConfigureAwait(false);
-        if (!await pipe.ShouldProcessAsync(display, "Start").ConfigureAwait(false)) return;
-        var result = await Sandboxes(pipe).StartAsync(dto, display, !NoWait, Seconds(TimeoutSec), ct).ConfigureAwait(false);
+        SandboxDto result;
+        if (known is not null)
+        {
+            // A piped sandbox is started without looking it up first (one call, not two).
+            var display = known.Describe();
+            if (!await pipe.ShouldProcessAsync(display, "Start").ConfigureAwait(false)) return;
+            result = await Sandboxes(pipe).StartKnownAsync(known.Id, display, !NoWait, Seconds(TimeoutSec), ct).ConfigureAwait(false);
+        }
+        else
+        {
+            var (dto, display) = await FetchCurrentAsync(pipe, idOrName, known, ct).ConfigureAwait(false);
+            if (!await pipe.ShouldProcessAsync(display, "Start").ConfigureAwait(false)) return;
+            result = await Sandboxes(pipe).StartAsync(dto, display, !NoWait, Seconds(TimeoutSec), ct).ConfigureAwait(false);
+        }
         if (PassThru) pipe.WriteObject(new DaytonaPS.Sandbox(result));
     }
 }

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
+using DaytonaPS.Api;
 
 namespace DaytonaPS.Commands.Sandbox;
 
@@ -29,9 +30,23 @@ public sealed class StopDaytonaSandboxCommand : DaytonaSandboxCmdlet
 
     private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, object? state, CancellationToken ct)
     {
-        var (dto, display) = await FetchCurrentAsync(pipe, idOrName, known, ct).ConfigureAwait(false);
-        if (!await pipe.ShouldProcessAsync(display, Archive ? "Stop and archive" : "Stop").ConfigureAwait(false)) return;
-        var result = await Sandboxes(pipe).StopAsync(dto, display, Archive, Kill, !NoWait, Seconds(TimeoutSec), ct).ConfigureAwait(false);
+        var action = Archive ? "Stop and archive" : "Stop";
+        SandboxDto? result;
+        string display;
+        if (known is not null)
+        {
+            // A piped sandbox is stopped without looking it up first (one call, not two).
+            display = known.Describe();
+            if (!await pipe.ShouldProcessAsync(display, action).ConfigureAwait(false)) return;
+            result = await Sandboxes(pipe).StopKnownAsync(known.Id, display, Archive, Kill, !NoWait, Seconds(TimeoutSec), ct).ConfigureAwait(false);
+        }
+        else
+        {
+            SandboxDto dto;
+            (dto, display) = await FetchCurrentAsync(pipe, idOrName, known, ct).ConfigureAwait(false);
+            if (!await pipe.ShouldProcessAsync(display, action).ConfigureAwait(false)) return;
+            result = await Sandboxes(pipe).StopAsync(dto, display, Archive, Kill, !NoWait, Seconds(TimeoutSec), ct).ConfigureAwait(false);
+        }
         if (result is null)
         {
             pipe.WriteVerbose($"{display} was ephemeral and has been deleted.");
