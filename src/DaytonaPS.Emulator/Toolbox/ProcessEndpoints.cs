@@ -64,7 +64,7 @@ public static class ProcessEndpoints
                 if (http.RequestAborted.IsCancellationRequested) return Results.Empty;
                 throw new ToolboxException(408, "PROCESS_EXECUTION_TIMEOUT", "command execution timeout");
             }
-            await Task.WhenAny(output.Completion, Task.Delay(OutputGrace));
+            await process.WaitForOutputAsync(OutputGrace);
             return Results.Json(new ExecuteResponse(process.ExitCode, output.Text()), JsonDefaults.Options);
         }
     }
@@ -91,12 +91,10 @@ internal sealed class OutputCollector
 {
     private readonly MemoryStream _buffer = new();
 
-    public OutputCollector(SandboxProcess process) => Completion = process.PumpOutputAsync((_, data) =>
+    public OutputCollector(SandboxProcess process) => process.PumpOutputAsync((_, data) =>
     {
         lock (_buffer) _buffer.Write(data);
     });
-
-    public Task Completion { get; }
 
     public string Text()
     {

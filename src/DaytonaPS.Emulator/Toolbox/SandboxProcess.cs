@@ -20,6 +20,7 @@ public sealed class SandboxProcess : IDisposable
     private readonly Process _process;
     private readonly byte[] _endMarker;
     private Task _drained = Task.CompletedTask;
+    private Task _output = Task.CompletedTask;
 
     internal SandboxProcess(Process process, byte[] endMarker)
     {
@@ -51,7 +52,17 @@ public sealed class SandboxProcess : IDisposable
         var stdout = PumpAsync(_process.StandardOutput.BaseStream, LogStream.Stdout, sink, out var stdoutDrained);
         var stderr = PumpAsync(_process.StandardError.BaseStream, LogStream.Stderr, sink, out var stderrDrained);
         _drained = Task.WhenAll(stdoutDrained, stderrDrained);
-        return Task.WhenAll(stdout, stderr);
+        return _output = Task.WhenAll(stdout, stderr);
+    }
+
+    /// <summary>
+    /// Completes when the process has exited and the output <see cref="PumpOutputAsync"/> reads
+    /// has ended, or <paramref name="grace"/> after the exit if it has not.
+    /// </summary>
+    public async Task WaitForOutputAsync(TimeSpan grace)
+    {
+        await Exited;
+        await Task.WhenAny(_output, Task.Delay(grace));
     }
 
     private Task PumpAsync(Stream pipe, LogStream stream, Action<LogStream, byte[]> sink, out Task drained)

@@ -125,10 +125,9 @@ public sealed class Session : IDisposable
         using (process)
         using (_ended.Token.Register(process.Kill))
         {
-            var pumps = process.PumpOutputAsync(cmd.Log.Append);
+            _ = process.PumpOutputAsync(cmd.Log.Append);
             await cmd.AttachAsync(process.StandardInput);
-            await process.Exited;
-            await Task.WhenAny(pumps, Task.Delay(OutputGrace));
+            await process.WaitForOutputAsync(OutputGrace);
             cmd.Finish(process.ExitCode);
         }
         try { File.Delete(cmdFile); } catch (IOException) { }
