@@ -13,7 +13,7 @@ public static class ProcessEndpoints
     /// </summary>
     internal static readonly string[] CombinedShellArgs = ["-c", "exec 2>&1; exec -a bash /bin/bash"];
 
-    /// <summary>How long to wait for the output after the shell exits: it ends with the wrapper's end marker, so this only matters if that never came.</summary>
+    /// <summary>How long output is awaited after the shell was killed before it could mark the end (see SandboxProcess.WaitForOutputAsync).</summary>
     private static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(2);
 
     public sealed record ExecuteRequest(string? Command, string? Cwd, Dictionary<string, string>? Envs, int? Timeout);

@@ -47,6 +47,7 @@ public sealed class SessionManager(SandboxRuntime runtime)
 /// </summary>
 public sealed class Session : IDisposable
 {
+    /// <summary>How long output is awaited after a command's shell was killed before it could mark the end (see SandboxProcess.WaitForOutputAsync).</summary>
     private static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(2);
 
     private readonly SandboxRuntime _runtime;
