@@ -119,6 +119,13 @@ public sealed class FaultSettings
     public const string WsDrop = "ws-drop";
     public const string LostReply = "lost-reply";
 
+    private int _wsDrops;
+
+    /// <summary>How many log-follow WebSockets a ws-drop fault has cut so far (tests wait on it instead of a clock).</summary>
+    public int WsDrops => Volatile.Read(ref _wsDrops);
+
+    internal void CountWsDrop() => Interlocked.Increment(ref _wsDrops);
+
     /// <summary>Kinds in a fixed order, so a seed picks the same kinds whatever order they were given in.</summary>
     public static IReadOnlyList<string> Canonical(IEnumerable<string> kinds)
     {

@@ -79,8 +79,10 @@ public sealed class SandboxRuntime
             ?? throw new DirectoryNotFoundException($"chdir {cwd}: no such file or directory");
         if (!Directory.Exists(hostCwd)) throw new DirectoryNotFoundException($"chdir {cwd}: no such file or directory");
 
-        // Written by the wrapper shell to stdout and stderr once the command's shell has exited.
+        // Written by the wrapper shell to stdout and stderr once the command's shell has exited;
+        // the end file is created right after (see SandboxProcess.WaitForOutputAsync).
         var endToken = Guid.NewGuid().ToString("N");
+        var endFile = "end-" + endToken;
 
         var psi = new ProcessStartInfo
         {
@@ -120,22 +122,24 @@ public sealed class SandboxRuntime
             psi.Environment[MarkerVariable] = RootDirectory;
             shellCwd = hostCwd;
         }
-        foreach (var a in new[] { "-c", WrapperScript, "bash", shellCwd, endToken }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "-c", WrapperScript, "bash", shellCwd, endToken, ControlDirInSandbox + "/" + endFile }) psi.ArgumentList.Add(a);
         foreach (var a in bashArgs) psi.ArgumentList.Add(a);
 
-        var process = new SandboxProcess(Process.Start(psi) ?? throw new InvalidOperationException("the process did not start"), SandboxProcess.EndMarker(endToken));
+        var process = new SandboxProcess(Process.Start(psi) ?? throw new InvalidOperationException("the process did not start"),
+            SandboxProcess.EndMarker(endToken), Path.Combine(ControlDirOnHost, endFile));
         _processes[process.Id] = process;
         _ = process.Exited.ContinueWith(_ => _processes.TryRemove(process.Id, out SandboxProcess? _), TaskScheduler.Default);
         return process;
     }
 
     /// <summary>
-    /// bash -c WrapperScript bash CWD END_TOKEN BASH_ARGS...: moves to cwd, runs the command's bash
-    /// as a child, then writes the end marker (see <see cref="SandboxProcess"/>) to stdout and
-    /// stderr and exits with the command's status.
+    /// bash -c WrapperScript bash CWD END_TOKEN END_FILE BASH_ARGS...: moves to cwd, runs the
+    /// command's bash as a child, then writes the end marker (see <see cref="SandboxProcess"/>) to
+    /// stdout and stderr, creates END_FILE, and exits with the command's status.
     /// </summary>
-    private const string WrapperScript = "cd -- \"$1\" || exit 1; __dtn_end=$2; shift 2; /bin/bash \"$@\"; __dtn_rc=$?; " +
-        "builtin printf '\\036daytona-end-%s\\036' \"$__dtn_end\"; builtin printf '\\036daytona-end-%s\\036' \"$__dtn_end\" >&2; exit $__dtn_rc";
+    private const string WrapperScript = "cd -- \"$1\" || exit 1; __dtn_end=$2; __dtn_end_file=$3; shift 3; /bin/bash \"$@\"; __dtn_rc=$?; " +
+        "builtin printf '\\036daytona-end-%s\\036' \"$__dtn_end\"; builtin printf '\\036daytona-end-%s\\036' \"$__dtn_end\" >&2; " +
+        ": 2>/dev/null >\"$__dtn_end_file\"; exit $__dtn_rc";
 
     /// <summary>bwrap's arguments for this sandbox's filesystem view and namespaces (before "--").</summary>
     private IEnumerable<string> NamespaceArgs(string sandboxCwd)

@@ -163,6 +163,7 @@ public static class SessionEndpoints
     /// </summary>
     private static Func<byte[], Task> DroppingSender(HttpContext http, WebSocket socket, CommandLog log, Func<byte[], Task> send)
     {
+        var faults = http.RequestServices.GetRequiredService<EmulatorContext>().Faults;
         var (length, last) = log.MultiplexedShape();
         long? dropAt = length > 0 ? length - Math.Max(1, last / 2) : null;
         long sent = 0;
@@ -181,6 +182,7 @@ public static class SessionEndpoints
             await Task.Delay(100, http.RequestAborted);
             socket.Abort();
             http.Abort();
+            faults.CountWsDrop();
             throw new OperationCanceledException("ws-drop fault");
         };
     }

@@ -47,6 +47,7 @@ public sealed class SessionManager(SandboxRuntime runtime)
 /// </summary>
 public sealed class Session : IDisposable
 {
+    /// <summary>How long output is awaited after a command's shell was killed before it could mark the end (see SandboxProcess.WaitForOutputAsync).</summary>
     private static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(2);
 
     private readonly SandboxRuntime _runtime;
@@ -125,10 +126,9 @@ public sealed class Session : IDisposable
         using (process)
         using (_ended.Token.Register(process.Kill))
         {
-            var pumps = process.PumpOutputAsync(cmd.Log.Append);
+            _ = process.PumpOutputAsync(cmd.Log.Append);
             await cmd.AttachAsync(process.StandardInput);
-            await process.Exited;
-            await Task.WhenAny(pumps, Task.Delay(OutputGrace));
+            await process.WaitForOutputAsync(OutputGrace);
             cmd.Finish(process.ExitCode);
         }
         try { File.Delete(cmdFile); } catch (IOException) { }
