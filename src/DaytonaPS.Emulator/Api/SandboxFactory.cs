@@ -62,7 +62,7 @@ internal static class SandboxFactory
 
         var id = Guid.NewGuid().ToString();
         var now = DateTime.UtcNow;
-        var runtime = new SandboxRuntime(Path.Combine(context.DataDir, "sandboxes", id), context.Options);
+        var runtime = SandboxRuntime.Create(context, id, snapshot?.Name, body.User);
         var sandbox = new SandboxRecord(id, string.IsNullOrEmpty(body.Name) ? id : body.Name, runtime)
         {
             OrganizationId = context.Options.EffectiveOrganizationId,

@@ -1,9 +1,9 @@
-using System.Diagnostics;
+using DaytonaPS.Emulator.Runtime;
 
 namespace DaytonaPS.Emulator.Toolbox;
 
 /// <summary>
-/// One command started in a sandbox (nsenter, the per-command bwrap, or bash in the fallback).
+/// One command started in a sandbox through its runtime (<see cref="IExecHandle"/>).
 /// </summary>
 /// <remarks>
 /// A background job (`sleep 300 &amp;`, `nohup server &amp;`) inherits the command's stdout and stderr
@@ -17,16 +17,16 @@ namespace DaytonaPS.Emulator.Toolbox;
 /// </remarks>
 public sealed class SandboxProcess : IDisposable
 {
-    private readonly Process _process;
+    private readonly IExecHandle _process;
     private readonly byte[] _endMarker;
     private Task _drained = Task.CompletedTask;
 
-    internal SandboxProcess(Process process, byte[] endMarker)
+    internal SandboxProcess(IExecHandle process, byte[] endMarker)
     {
         _process = process;
         _endMarker = endMarker;
         Id = process.Id;
-        Exited = process.WaitForExitAsync();
+        Exited = process.Exited;
     }
 
     /// <summary>The bytes the wrapper writes after the command's shell has exited.</summary>
@@ -34,7 +34,7 @@ public sealed class SandboxProcess : IDisposable
 
     public int Id { get; }
 
-    public Stream StandardInput => _process.StandardInput.BaseStream;
+    public Stream StandardInput => _process.StandardInput;
 
     /// <summary>Completes when the process has exited (not waiting for its output to drain).</summary>
     public Task Exited { get; }
@@ -48,8 +48,8 @@ public sealed class SandboxProcess : IDisposable
     /// </summary>
     public Task PumpOutputAsync(Action<LogStream, byte[]> sink)
     {
-        var stdout = PumpAsync(_process.StandardOutput.BaseStream, LogStream.Stdout, sink, out var stdoutDrained);
-        var stderr = PumpAsync(_process.StandardError.BaseStream, LogStream.Stderr, sink, out var stderrDrained);
+        var stdout = PumpAsync(_process.StandardOutput, LogStream.Stdout, sink, out var stdoutDrained);
+        var stderr = PumpAsync(_process.StandardError, LogStream.Stderr, sink, out var stderrDrained);
         _drained = Task.WhenAll(stdoutDrained, stderrDrained);
         return Task.WhenAll(stdout, stderr);
     }
@@ -119,12 +119,7 @@ public sealed class SandboxProcess : IDisposable
     }
 
     /// <summary>Kills the process and its descendants (not jobs already handed to the sandbox's init).</summary>
-    public void Kill()
-    {
-        try { _process.Kill(entireProcessTree: true); }
-        catch (InvalidOperationException) { }
-        catch (System.ComponentModel.Win32Exception) { }
-    }
+    public void Kill() => _process.Kill();
 
     /// <summary>Releases the process once its pipes reach EOF (closing them earlier would SIGPIPE background jobs).</summary>
     public void Dispose()
