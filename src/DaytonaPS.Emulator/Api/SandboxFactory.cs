@@ -61,8 +61,10 @@ internal static class SandboxFactory
         }
 
         var id = Guid.NewGuid().ToString();
-        var now = DateTime.UtcNow;
         var runtime = SandboxRuntime.Create(context, id, snapshot?.Name, body.User);
+        // Laying out the sandbox's files takes a moment; it is not idle time.
+        runtime.Prepare();
+        var now = DateTime.UtcNow;
         var sandbox = new SandboxRecord(id, string.IsNullOrEmpty(body.Name) ? id : body.Name, runtime)
         {
             OrganizationId = context.Options.EffectiveOrganizationId,
@@ -94,8 +96,8 @@ internal static class SandboxFactory
             LinkedSandboxId = linked,
         };
 
-        context.Store.Add(sandbox);
-        runtime.Prepare();
+        try { context.Store.Add(sandbox); }
+        catch { runtime.Destroy(); throw; }
         if (snapshot is not null) snapshot.LastUsedAt = now;
         lock (context.Store.Sync)
         {

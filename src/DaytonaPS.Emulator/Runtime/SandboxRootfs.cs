@@ -53,15 +53,14 @@ internal static class SandboxRootfs
     }
 
     /// <summary>Hands the whole new tree to the sandbox user (a root emulator created it).</summary>
-    private static void OwnTree(LinuxRuntime runtime, string root)
+    private static void OwnTree(LinuxRuntime runtime, string dir)
     {
-        Own(runtime, root);
-        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
-        foreach (var entry in Directory.EnumerateFileSystemEntries(root, "*", options)) Own(runtime, entry);
-        // Symlinks themselves (skipped above as reparse points).
-        foreach (var entry in Directory.EnumerateFileSystemEntries(root, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true }))
+        Own(runtime, dir);
+        // Symlinks are chowned themselves (lchown) and never descended into.
+        foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = true }))
         {
-            if (new FileInfo(entry).LinkTarget is not null) Own(runtime, entry);
+            if (entry is DirectoryInfo { LinkTarget: null }) OwnTree(runtime, entry.FullName);
+            else Own(runtime, entry.FullName);
         }
     }
 
