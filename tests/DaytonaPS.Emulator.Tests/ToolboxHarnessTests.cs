@@ -9,8 +9,12 @@ using Xunit;
 namespace DaytonaPS.Emulator.Tests;
 
 /// <summary>One emulator for a test class, with helpers to create started sandboxes and call their toolbox.</summary>
-public class ToolboxServerFixture : IAsyncLifetime
+public class ToolboxServerFixture : IAsyncLifetime, IEmulatorTarget
 {
+    public int EmulatorProcessId => Environment.ProcessId;
+
+    public string HostRootOf(string id) => Record(id).Runtime.RootDirectory;
+
     public const string ApiKey = "toolbox-test-key";
 
     public EmulatorServer Server { get; private set; } = null!;

@@ -114,7 +114,7 @@ public sealed class LinuxRuntime : IRuntimeBackend
                 problems.Add("bubblewrap not found" + (Environment.GetEnvironmentVariable("DAYTONA_EMULATOR_NO_BWRAP") is { Length: > 0 } ? " (ignored: DAYTONA_EMULATOR_NO_BWRAP is set)" : " (apt-get install bubblewrap)"));
                 continue;
             }
-            var notes = new List<string>();
+            var notes = problems.Select(p => "not used: " + p).ToList();
             if (tools.Ip is null && kind == LauncherKind.Unshare) notes.Add("iproute2's ip is missing: sandboxes' loopback stays down (no 127.0.0.1 inside)");
             var runtime = new LinuxRuntime(kind, tools, uid, gid, root, options.Runtime, notes);
             var why = runtime.Probe(probeDir);
