@@ -200,8 +200,10 @@ public abstract class SandboxIsolationTests<TFixture>(TFixture fx) where TFixtur
             await fx.ExecAsync(s, $"nohup python3 -m http.server {port} --bind 127.0.0.1 >/dev/null 2>&1 &");
         foreach (var s in new[] { id, other })
         {
-            var (served, page) = await fx.ExecAsync(s, $"for i in $(seq 50); do curl -sf -o /dev/null http://127.0.0.1:{port}/ && echo served && break; sleep 0.2; done");
-            Assert.Equal((0, "served\n"), (served, page));
+            var get = $"exec 3<>/dev/tcp/127.0.0.1/{port} && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && head -1 <&3";
+            var (served, page) = await fx.ExecAsync(s, $"for i in $(seq 50); do bash -c \"{get}\" 2>/dev/null && break; sleep 0.2; done");
+            Assert.Equal(0, served);
+            Assert.StartsWith("HTTP/1.0 200", page);
         }
         Assert.False(accepted.IsCompleted);
     }

@@ -115,7 +115,7 @@ public sealed class LinuxRuntime : IRuntimeBackend
                 continue;
             }
             var notes = problems.Select(p => "not used: " + p).ToList();
-            if (tools.Ip is null && kind == LauncherKind.Unshare) notes.Add("iproute2's ip is missing: sandboxes' loopback stays down (no 127.0.0.1 inside)");
+            if (tools.Ip is null && Posix.Tool("perl") is null && kind == LauncherKind.Unshare) notes.Add("neither iproute2's ip nor perl is installed: sandboxes' loopback stays down (no 127.0.0.1 inside)");
             var runtime = new LinuxRuntime(kind, tools, uid, gid, root, options.Runtime, notes);
             var why = runtime.Probe(probeDir);
             if (why is null) return runtime;

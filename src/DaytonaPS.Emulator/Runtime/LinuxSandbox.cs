@@ -40,7 +40,11 @@ internal sealed class LinuxSandbox : ISandboxContainer
         ln -s /proc/self/fd "$r/dev/fd"; ln -s /proc/self/fd/0 "$r/dev/stdin"; ln -s /proc/self/fd/1 "$r/dev/stdout"; ln -s /proc/self/fd/2 "$r/dev/stderr"
         mkdir "$r/dev/shm"; mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$r/dev/shm"
         hostname "$host"
-        if [ -n "$ip" ]; then "$ip" link set lo up; fi
+        if [ -n "$ip" ]; then "$ip" link set lo up
+        elif command -v perl >/dev/null; then
+          # SIOCSIFFLAGS(lo, IFF_UP | IFF_LOOPBACK | IFF_RUNNING) without iproute2
+          perl -e 'socket(my $s, 2, 2, 0) or die "socket: $!"; my $r = pack("a16 s x22", "lo", 0x49); ioctl($s, 0x8914, $r) or die "lo: $!"'
+        fi
         cd "$r"
         pivot_root . .
         umount -l .
