@@ -150,6 +150,13 @@ public abstract class SandboxIsolationTests<TFixture>(TFixture fx) where TFixtur
             Assert.False(File.Exists($"/etc/{marker}-w"));
             Assert.False(File.Exists($"{checkout}.{marker}"));
             Assert.True(File.Exists(Path.Combine(fx.HostRootOf(id), "tmp", marker + "-w")));
+
+            // No process of the sandbox names where it lives on the host (its PID 1 included).
+            // (The pattern comes from a file: on grep's own command line it would match itself.)
+            using (var pattern = await fx.Http.PostAsync(fx.Toolbox(id, "files/upload?path=/tmp/pattern"), new StringContent(fx.HostRootOf(id))))
+                Assert.True(pattern.IsSuccessStatusCode);
+            var (_, named) = await fx.ExecAsync(id, "cat /proc/[0-9]*/cmdline /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -c -F -f /tmp/pattern");
+            Assert.Equal("0\n", named);
         }
         finally
         {

@@ -179,8 +179,14 @@ internal sealed class LinuxSandbox : ISandboxContainer
         args.AddRange(["--symlink", "/proc/self/fd", "/dev/fd", "--symlink", "/proc/self/fd/0", "/dev/stdin",
             "--symlink", "/proc/self/fd/1", "/dev/stdout", "--symlink", "/proc/self/fd/2", "/dev/stderr",
             "--perms", "1777", "--tmpfs", "/dev/shm",
-            "--chdir", "/", "--new-session", "--", "/bin/bash", "-c", SandboxInit.SupervisorScript]);
-        return _runtime.Launch(_runtime.ToolPaths.Bwrap!, args);
+            "--chdir", "/", "--new-session"]);
+        // The options name host paths; bwrap reads them from a file descriptor so that its
+        // command line, which the sandbox sees as its PID 1, shows none of them.
+        var argsFile = Path.Combine(_spec.ControlDirectory, "bwrap-args");
+        File.WriteAllText(argsFile, string.Join('\0', args) + "\0", new UTF8Encoding(false));
+        File.SetUnixFileMode(argsFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Adopt(argsFile);
+        return _runtime.Launch("/bin/sh", ["-c", "exec \"$0\" --args 3 -- /bin/bash -c \"$SUPERVISOR\" 3< \"$1\"", _runtime.ToolPaths.Bwrap!, argsFile]);
     }
 
     private (string, List<string>) UnshareInit()
