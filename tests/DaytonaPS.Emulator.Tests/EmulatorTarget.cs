@@ -57,11 +57,16 @@ public abstract class ChildEmulatorFixture : IAsyncLifetime, IEmulatorTarget
         _home = Path.Combine(Path.GetTempPath(), "child-emulator-" + Guid.NewGuid().ToString("N")[..8]);
         DataDir = Path.Combine(_home, "data");
         Directory.CreateDirectory(DataDir);
-        var emulator = Path.Combine(AppContext.BaseDirectory, "DaytonaPS.Emulator.dll");
+        // A copy the child's user can surely read (the checkout may sit below a private home).
+        var bin = Path.Combine(_home, "bin");
+        Directory.CreateDirectory(bin);
+        foreach (var name in new[] { "DaytonaPS.Emulator.dll", "DaytonaPS.Emulator.deps.json", "DaytonaPS.Emulator.runtimeconfig.json" })
+            File.Copy(Path.Combine(AppContext.BaseDirectory, name), Path.Combine(bin, name));
+        var emulator = Path.Combine(bin, "DaytonaPS.Emulator.dll");
         var psi = new ProcessStartInfo { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         if (TestsRunAsRoot)
         {
-            foreach (var dir in new[] { _home, DataDir }) Assert.Equal(0, Chown(dir, ChildUid));
+            foreach (var dir in new[] { _home, DataDir, bin }) Assert.Equal(0, Chown(dir, ChildUid));
             psi.FileName = "setpriv";
             foreach (var a in new[] { $"--reuid={ChildUid}", $"--regid={ChildUid}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--", "dotnet" }) psi.ArgumentList.Add(a);
         }

@@ -294,7 +294,20 @@ public sealed class IsolationBwrapTests(ToolboxServerFixture fx) : SandboxIsolat
 public sealed class IsolationUnshareTests(UnshareRuntimeFixture fx) : SandboxIsolationTests<UnshareRuntimeFixture>(fx), IClassFixture<UnshareRuntimeFixture>;
 
 /// <summary>An unprivileged emulator, bubblewrap.</summary>
-public sealed class IsolationUnprivilegedBwrapTests(UnprivilegedEmulatorFixture fx) : SandboxIsolationTests<UnprivilegedEmulatorFixture>(fx), IClassFixture<UnprivilegedEmulatorFixture>;
+public sealed class IsolationUnprivilegedBwrapTests(UnprivilegedEmulatorFixture fixture) : SandboxIsolationTests<UnprivilegedEmulatorFixture>(fixture), IClassFixture<UnprivilegedEmulatorFixture>
+{
+    [Fact]
+    public async Task TheEmulatorRunsAsAnUnprivilegedUserAndSandboxesAsIt()
+    {
+        var info = await Fx.Http.GetFromJsonAsync<JsonElement>("_emulator/runtime");
+        Assert.Equal("bwrap", info.GetProperty("launcher").GetString());
+        if (ChildEmulatorFixture.TestsRunAsRoot)
+        {
+            Assert.StartsWith(ChildEmulatorFixture.ChildUid + " (the emulator's own uid)", info.GetProperty("hostUid").GetString());
+            Assert.Contains($"Uid:\t{ChildEmulatorFixture.ChildUid}\t", await File.ReadAllTextAsync($"/proc/{Fx.EmulatorProcessId}/status"));
+        }
+    }
+}
 
 /// <summary>An unprivileged emulator with bubblewrap hidden: unshare.</summary>
 public sealed class IsolationUnprivilegedUnshareTests(UnprivilegedUnshareEmulatorFixture fixture) : SandboxIsolationTests<UnprivilegedUnshareEmulatorFixture>(fixture), IClassFixture<UnprivilegedUnshareEmulatorFixture>
