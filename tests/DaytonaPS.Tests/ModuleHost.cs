@@ -137,6 +137,30 @@ public class EmulatorFixture : IAsyncLifetime
         res.EnsureSuccessStatusCode();
     }
 
+    /// <summary>POST /_emulator/faults/next: the next <paramref name="count"/> requests matching method and path glob get <paramref name="kind"/>.</summary>
+    public async Task NextFaultAsync(string kind, string method, string path, int count = 1)
+    {
+        using var http = new HttpClient();
+        var json = System.Text.Json.JsonSerializer.Serialize(new { kind, method, path, count });
+        using var req = new HttpRequestMessage(HttpMethod.Post, Server.BaseUrl + "/_emulator/faults/next")
+        {
+            Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
+        };
+        req.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiKey);
+        using var res = await http.SendAsync(req);
+        res.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>DELETE /_emulator/faults/next: drops targeted faults not yet used.</summary>
+    public async Task ClearNextFaultsAsync()
+    {
+        using var http = new HttpClient();
+        using var req = new HttpRequestMessage(HttpMethod.Delete, Server.BaseUrl + "/_emulator/faults/next");
+        req.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiKey);
+        using var res = await http.SendAsync(req);
+        res.EnsureSuccessStatusCode();
+    }
+
     public async Task PutAsync(string path, string json)
     {
         using var http = new HttpClient();

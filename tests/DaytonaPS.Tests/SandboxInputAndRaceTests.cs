@@ -28,12 +28,13 @@ public sealed class SandboxInputAndRaceTests : IClassFixture<EmulatorFixture>
             '{{name}}' | Invoke-DaytonaCommand 'echo by-string' | ForEach-Object { $_.Stdout.Trim() }
             @{ Id = $sb.Id } | Stop-DaytonaSandbox -ErrorAction SilentlyContinue -ErrorVariable +bad
             @{ Id = $sb.Id } | Invoke-DaytonaCommand 'true' -ErrorAction SilentlyContinue -ErrorVariable +bad
+            @{ Name = '{{name}}' } | Get-DaytonaSandbox -ErrorAction SilentlyContinue -ErrorVariable +bad
             (Get-DaytonaSandbox -Id $sb.Id).State
             $bad | ForEach-Object { $_.FullyQualifiedErrorId.Split(',')[0] }
             """);
         Assert.Null(r.Terminating);
         var lines = r.Output.Select(o => o.ToString()).ToList();
-        Assert.Equal(new[] { "stopped", "started", "by-string", "started", "InputObjectNotBound", "InputObjectNotBound" }, lines);
+        Assert.Equal(new[] { "stopped", "started", "by-string", "started", "InputObjectNotBound", "InputObjectNotBound", "InputObjectNotBound" }, lines);
     }
 
     [Theory]

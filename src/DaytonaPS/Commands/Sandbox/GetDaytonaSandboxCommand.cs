@@ -21,6 +21,7 @@ public sealed class GetDaytonaSandboxCommand : DaytonaApiCmdlet
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
     [Alias("SandboxId")]
     [ValidateNotNullOrEmpty]
+    [SandboxIdTransformation]
     [ArgumentCompleter(typeof(SandboxCompleter))]
     public string[] Id { get; set; } = Array.Empty<string>();
 
@@ -28,6 +29,7 @@ public sealed class GetDaytonaSandboxCommand : DaytonaApiCmdlet
     [Parameter(Position = 0, ValueFromPipeline = true, ParameterSetName = ListSet)]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
+    [SandboxIdTransformation]
     [ArgumentCompleter(typeof(SandboxCompleter))]
     public string[]? Name { get; set; }
 
