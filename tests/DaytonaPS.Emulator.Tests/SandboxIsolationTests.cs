@@ -157,6 +157,9 @@ public abstract class SandboxIsolationTests<TFixture>(TFixture fx) where TFixtur
                 Assert.True(pattern.IsSuccessStatusCode);
             var (_, named) = await fx.ExecAsync(id, "cat /proc/[0-9]*/cmdline /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -c -F -f /tmp/pattern");
             Assert.Equal("0\n", named);
+            // Nor does any file it can read (its /run/daytona included).
+            var (_, files) = await fx.ExecAsync(id, "grep -r -l -F -f /tmp/pattern /run /etc /home /tmp /var /opt /root /workspace 2>/dev/null | grep -v '^/tmp/pattern$'");
+            Assert.Equal("", files);
         }
         finally
         {

@@ -153,7 +153,8 @@ internal sealed class LinuxSandbox : ISandboxContainer
             Prepare();
             var (file, args) = _runtime.Launcher == LinuxRuntime.LauncherKind.Bwrap ? BwrapInit() : UnshareInit();
             var env = LauncherEnvironment.Append(new("SUPERVISOR", SandboxInit.SupervisorScript));
-            _init = SandboxInit.Start(file, args, env);
+            try { _init = SandboxInit.Start(file, args, env); }
+            finally { TryDelete(Path.Combine(_spec.ControlDirectory, "bwrap-args")); } // read by now; it names host paths
             return _init;
         }
     }
