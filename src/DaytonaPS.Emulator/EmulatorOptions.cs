@@ -28,7 +28,13 @@ public sealed class EmulatorOptions
                                    default (default us,eu)
           --rate-limit NAME=N      requests per minute for throttler NAME (sandbox-create, sandbox-lifecycle, authenticated)
           --data-dir DIR           where sandboxes live (default a temp dir removed on exit)
-          --no-sandboxing          never use bubblewrap, even where it exists
+          --no-sandboxing          same as --runtime none (sandbox commands never run on the host)
+          --runtime KIND           where sandbox commands run: auto (default: linux where it works, else none),
+                                   linux (namespaces via bubblewrap or util-linux unshare), none (no commands),
+                                   docker (not implemented yet)
+          --linux-launcher TOOL    auto (default: bubblewrap if it works, else unshare), bwrap or unshare
+          --sandbox-host-uid N     host uid (and gid) sandbox users run as when the emulator is root
+                                   (default 2000001000; never 0)
         While running, /_emulator/faults changes these fault settings and POST /_emulator/faults/next
         {"kind":"lost-reply","method":"DELETE","path":"/api/sandbox/*","count":1} gives the next
         matching requests a fault whatever the fault rate (see README).
@@ -142,6 +148,7 @@ public sealed class EmulatorOptions
                     o.Targets = targets.Distinct(StringComparer.Ordinal).ToList();
                     break;
                 case "--no-sandboxing": o.NoSandboxing = true; break;
+                case "--runtime" or "--linux-launcher" or "--sandbox-host-uid": o.ParseRuntimeOption(name, Value()); break;
                 case "-h": case "--help": o.ShowHelp = true; break;
                 default: throw new ArgumentException($"unknown option '{name}'.");
             }
@@ -172,4 +179,43 @@ public sealed class EmulatorOptions
     /// <summary>A listen URL as a Uri, with Kestrel's wildcard hosts (+, *) as 0.0.0.0; null if it is not one.</summary>
     public static Uri? ListenUri(string url) =>
         Uri.TryCreate(url.Replace("://+", "://0.0.0.0").Replace("://*", "://0.0.0.0"), UriKind.Absolute, out var uri) ? uri : null;
+
+    // ---- Sandbox runtime (Runtime/): kept in one block so other changes to this file merge cleanly.
+
+    /// <summary>--runtime: auto, linux, none or docker (docker answers "not implemented yet").</summary>
+    public string Runtime { get; set; } = "auto";
+
+    /// <summary>--linux-launcher: auto, bwrap or unshare.</summary>
+    public string LinuxLauncher { get; set; } = "auto";
+
+    /// <summary>--sandbox-host-uid: the unprivileged host uid/gid a root emulator runs sandboxes as.</summary>
+    public uint SandboxHostUid { get; set; } = DefaultSandboxHostUid;
+
+    public const uint DefaultSandboxHostUid = 2_000_001_000;
+    public static readonly string[] RuntimeKinds = ["auto", "linux", "none", "docker"];
+    public static readonly string[] LinuxLaunchers = ["auto", "bwrap", "unshare"];
+
+    private void ParseRuntimeOption(string name, string value)
+    {
+        switch (name)
+        {
+            case "--runtime":
+                if (!RuntimeKinds.Contains(value, StringComparer.OrdinalIgnoreCase))
+                    throw new ArgumentException($"unknown runtime '{value}'; use {string.Join(", ", RuntimeKinds)}.");
+                if (value.Equals("docker", StringComparison.OrdinalIgnoreCase))
+                    throw new ArgumentException("--runtime docker is not implemented yet; use --runtime linux (Linux namespaces) or --runtime none.");
+                Runtime = value.ToLowerInvariant();
+                break;
+            case "--linux-launcher":
+                if (!LinuxLaunchers.Contains(value, StringComparer.OrdinalIgnoreCase))
+                    throw new ArgumentException($"unknown launcher '{value}'; use {string.Join(", ", LinuxLaunchers)}.");
+                LinuxLauncher = value.ToLowerInvariant();
+                break;
+            case "--sandbox-host-uid":
+                if (!uint.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var uid) || uid == 0 || uid == uint.MaxValue)
+                    throw new ArgumentException($"--sandbox-host-uid needs a uid other than 0, not '{value}'.");
+                SandboxHostUid = uid;
+                break;
+        }
+    }
 }

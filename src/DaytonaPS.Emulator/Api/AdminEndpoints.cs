@@ -23,6 +23,7 @@ public static class AdminEndpoints
     public static void Map(WebApplication app)
     {
         var g = app.MapGroup("/_emulator");
+        Runtime.RuntimeEndpoints.Map(g);
 
         g.MapGet("/faults", (EmulatorContext ctx) => SandboxEndpoints.Json(View(ctx.Faults.Current)));
 

@@ -73,8 +73,10 @@ internal static class SandboxFactory
         }
 
         var id = Guid.NewGuid().ToString();
+        var runtime = SandboxRuntime.Create(context, id, snapshot?.Name, body.User);
+        // Laying out the sandbox's files takes a moment; it is not idle time.
+        runtime.Prepare();
         var now = DateTime.UtcNow;
-        var runtime = new SandboxRuntime(Path.Combine(context.DataDir, "sandboxes", id), context.Options);
         var sandbox = new SandboxRecord(id, string.IsNullOrEmpty(body.Name) ? id : body.Name, runtime)
         {
             OrganizationId = context.Options.EffectiveOrganizationId,
@@ -106,8 +108,8 @@ internal static class SandboxFactory
             LinkedSandboxId = linked,
         };
 
-        context.Store.Add(sandbox);
-        runtime.Prepare();
+        try { context.Store.Add(sandbox); }
+        catch { runtime.Destroy(); throw; }
         if (snapshot is not null) snapshot.LastUsedAt = now;
         lock (context.Store.Sync)
         {

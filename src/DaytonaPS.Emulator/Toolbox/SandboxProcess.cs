@@ -1,9 +1,9 @@
-using System.Diagnostics;
+using DaytonaPS.Emulator.Runtime;
 
 namespace DaytonaPS.Emulator.Toolbox;
 
 /// <summary>
-/// One command started in a sandbox (nsenter, the per-command bwrap, or bash in the fallback).
+/// One command started in a sandbox through its runtime (<see cref="IExecHandle"/>).
 /// </summary>
 /// <remarks>
 /// A background job (`sleep 300 &amp;`, `nohup server &amp;`) inherits the command's stdout and stderr
@@ -20,20 +20,24 @@ namespace DaytonaPS.Emulator.Toolbox;
 /// </remarks>
 public sealed class SandboxProcess : IDisposable
 {
-    private readonly Process _process;
+    private readonly IExecHandle _process;
     private readonly byte[] _endMarker;
     private readonly string _endFile;
     private Task _drained = Task.CompletedTask;
     private Task _output = Task.CompletedTask;
 
+<<<<<<< HEAD
     /// <param name="endFile">Host path of the file the wrapper creates once it has written both end markers.</param>
     internal SandboxProcess(Process process, byte[] endMarker, string endFile)
+=======
+    internal SandboxProcess(IExecHandle process, byte[] endMarker)
+>>>>>>> runtime
     {
         _process = process;
         _endMarker = endMarker;
         _endFile = endFile;
         Id = process.Id;
-        Exited = process.WaitForExitAsync();
+        Exited = process.Exited;
     }
 
     /// <summary>The bytes the wrapper writes after the command's shell has exited.</summary>
@@ -41,7 +45,7 @@ public sealed class SandboxProcess : IDisposable
 
     public int Id { get; }
 
-    public Stream StandardInput => _process.StandardInput.BaseStream;
+    public Stream StandardInput => _process.StandardInput;
 
     /// <summary>Completes when the process has exited (not waiting for its output to drain).</summary>
     public Task Exited { get; }
@@ -55,8 +59,8 @@ public sealed class SandboxProcess : IDisposable
     /// </summary>
     public Task PumpOutputAsync(Action<LogStream, byte[]> sink)
     {
-        var stdout = PumpAsync(_process.StandardOutput.BaseStream, LogStream.Stdout, sink, out var stdoutDrained);
-        var stderr = PumpAsync(_process.StandardError.BaseStream, LogStream.Stderr, sink, out var stderrDrained);
+        var stdout = PumpAsync(_process.StandardOutput, LogStream.Stdout, sink, out var stdoutDrained);
+        var stderr = PumpAsync(_process.StandardError, LogStream.Stderr, sink, out var stderrDrained);
         _drained = Task.WhenAll(stdoutDrained, stderrDrained);
         return _output = Task.WhenAll(stdout, stderr);
     }
@@ -142,12 +146,7 @@ public sealed class SandboxProcess : IDisposable
     }
 
     /// <summary>Kills the process and its descendants (not jobs already handed to the sandbox's init).</summary>
-    public void Kill()
-    {
-        try { _process.Kill(entireProcessTree: true); }
-        catch (InvalidOperationException) { }
-        catch (System.ComponentModel.Win32Exception) { }
-    }
+    public void Kill() => _process.Kill();
 
     /// <summary>Releases the process once its pipes reach EOF (closing them earlier would SIGPIPE background jobs).</summary>
     public void Dispose()
