@@ -26,12 +26,8 @@ public sealed class SandboxProcess : IDisposable
     private Task _drained = Task.CompletedTask;
     private Task _output = Task.CompletedTask;
 
-<<<<<<< HEAD
     /// <param name="endFile">Host path of the file the wrapper creates once it has written both end markers.</param>
-    internal SandboxProcess(Process process, byte[] endMarker, string endFile)
-=======
-    internal SandboxProcess(IExecHandle process, byte[] endMarker)
->>>>>>> runtime
+    internal SandboxProcess(IExecHandle process, byte[] endMarker, string endFile)
     {
         _process = process;
         _endMarker = endMarker;

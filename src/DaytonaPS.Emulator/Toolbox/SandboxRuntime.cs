@@ -75,62 +75,15 @@ public sealed class SandboxRuntime
         // Written by the wrapper shell to stdout and stderr once the command's shell has exited;
         // the end file is created right after (see SandboxProcess.WaitForOutputAsync).
         var endToken = Guid.NewGuid().ToString("N");
-<<<<<<< HEAD
         var endFile = "end-" + endToken;
-
-        var psi = new ProcessStartInfo
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        psi.Environment.Clear();
-        foreach (var (k, v) in BaseEnvironment()) psi.Environment[k] = v;
-        foreach (var (k, v) in env) psi.Environment[k] = v;
-
-        string shellCwd;
-        if (UsesBubblewrap && Bubblewrap.CanJoin)
-        {
-            // Enter the sandbox's long-lived namespaces (see SandboxInit).
-            var init = EnsureInit();
-            psi.FileName = Bubblewrap.NsenterPath;
-            foreach (var a in init.NsenterArgs()) psi.ArgumentList.Add(a);
-            psi.ArgumentList.Add("--");
-            psi.ArgumentList.Add("/bin/bash");
-            shellCwd = sandboxCwd;
-        }
-        else if (UsesBubblewrap)
-        {
-            // No usable nsenter: each command gets its own bwrap and PID namespace, so its
-            // background jobs end with it (said at start-up).
-            psi.FileName = Bubblewrap.Path;
-            foreach (var a in NamespaceArgs(sandboxCwd)) psi.ArgumentList.Add(a);
-            foreach (var a in new[] { "--die-with-parent", "--", "/bin/bash" }) psi.ArgumentList.Add(a);
-            shellCwd = sandboxCwd;
-        }
-        else
-        {
-            psi.FileName = OperatingSystem.IsWindows() ? "bash" : "/bin/bash";
-            psi.WorkingDirectory = hostCwd;
-            psi.Environment[MarkerVariable] = RootDirectory;
-            shellCwd = hostCwd;
-        }
-        foreach (var a in new[] { "-c", WrapperScript, "bash", shellCwd, endToken, ControlDirInSandbox + "/" + endFile }) psi.ArgumentList.Add(a);
-        foreach (var a in bashArgs) psi.ArgumentList.Add(a);
-
-        var process = new SandboxProcess(Process.Start(psi) ?? throw new InvalidOperationException("the process did not start"),
-            SandboxProcess.EndMarker(endToken), Path.Combine(ControlDirOnHost, endFile));
-=======
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in BaseEnvironment()) environment[k] = v;
         foreach (var (k, v) in env) environment[k] = v;
-        var argv = new List<string> { "/bin/bash", "-c", WrapperScript, "bash", sandboxCwd, endToken };
+        var argv = new List<string> { "/bin/bash", "-c", WrapperScript, "bash", sandboxCwd, endToken, ControlDirInSandbox + "/" + endFile };
         argv.AddRange(bashArgs);
 
         var handle = Container.Exec(new ExecSpec(sandboxCwd, environment.ToList(), argv));
-        var process = new SandboxProcess(handle, SandboxProcess.EndMarker(endToken));
->>>>>>> runtime
+        var process = new SandboxProcess(handle, SandboxProcess.EndMarker(endToken), Path.Combine(ControlDirOnHost, endFile));
         _processes[process.Id] = process;
         _ = process.Exited.ContinueWith(_ => _processes.TryRemove(process.Id, out SandboxProcess? _), TaskScheduler.Default);
         return process;
