@@ -75,15 +75,18 @@ public sealed class SandboxRuntime
         // Written by the wrapper shell to stdout and stderr once the command's shell has exited;
         // the end file is created right after (see SandboxProcess.WaitForOutputAsync).
         var endToken = Guid.NewGuid().ToString("N");
-        var endFile = "end-" + endToken;
+        // The end file must be writable by the sandbox user and visible to the emulator: /run/daytona is
+        // read-only inside, so it goes to the sandbox's /tmp (removed when the process is disposed).
+        var endFileInSandbox = "/tmp/.daytona-end-" + endToken;
+        var endFileOnHost = Paths.Resolve(endFileInSandbox, followFinal: false).HostPath;
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in BaseEnvironment()) environment[k] = v;
         foreach (var (k, v) in env) environment[k] = v;
-        var argv = new List<string> { "/bin/bash", "-c", WrapperScript, "bash", sandboxCwd, endToken, ControlDirInSandbox + "/" + endFile };
+        var argv = new List<string> { "/bin/bash", "-c", WrapperScript, "bash", sandboxCwd, endToken, endFileInSandbox };
         argv.AddRange(bashArgs);
 
         var handle = Container.Exec(new ExecSpec(sandboxCwd, environment.ToList(), argv));
-        var process = new SandboxProcess(handle, SandboxProcess.EndMarker(endToken), Path.Combine(ControlDirOnHost, endFile));
+        var process = new SandboxProcess(handle, SandboxProcess.EndMarker(endToken), endFileOnHost);
         _processes[process.Id] = process;
         _ = process.Exited.ContinueWith(_ => _processes.TryRemove(process.Id, out SandboxProcess? _), TaskScheduler.Default);
         return process;
