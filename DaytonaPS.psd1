@@ -32,7 +32,16 @@
         'Enter-DaytonaSsh',
         'New-DaytonaSshAccess',
         'Revoke-DaytonaSshAccess',
-        'Get-DaytonaPreviewUrl'
+        'Get-DaytonaPreviewUrl',
+        'Copy-DaytonaItem',
+        'Get-DaytonaChildItem',
+        'Get-DaytonaItem',
+        'Get-DaytonaContent',
+        'Set-DaytonaContent',
+        'New-DaytonaItem',
+        'Remove-DaytonaItem',
+        'Move-DaytonaItem',
+        'Set-DaytonaItemPermission'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -1,4 +1,4 @@
-#Requires -Version 5.1
+#Requires -Version 7.2
 <#
 .SYNOPSIS
     Builds the module's external help (MAML) and about topics from docs/en-US markdown.

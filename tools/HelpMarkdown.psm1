@@ -1,10 +1,16 @@
-#Requires -Version 5.1
+#Requires -Version 7.2
 <#
     Parser and renderers for help pages written in PlatyPS's markdown schema (2.0.0).
 
     Used by tools/ConvertTo-MamlHelp.ps1 (markdown -> MAML, about_*.help.md -> about_*.help.txt)
     and by tests/pester/Docs.Tests.ps1 (the doc guard reads the same model the converter renders).
-    Kept to syntax and APIs that also run on Windows PowerShell 5.1.
+
+    The markdown is parsed by Markdig (Markdig.Signed ships with PowerShell 7, it is what
+    ConvertFrom-Markdown uses), with its YAML front matter and pipe table extensions. What is left
+    here is what Markdig does not do: reading the flat 'key: value' yaml of the front matter and of
+    the parameter blocks, mapping the syntax tree onto PlatyPS's sections, and writing MAML and
+    about-topic text. Runs on PowerShell 7 (the build's pwsh); the help it writes also renders in
+    Windows PowerShell 5.1.
 #>
 Set-StrictMode -Version 3.0
 
@@ -23,152 +29,207 @@ $script:CommonParameterNames = @(
 
 #region Markdown model
 
-function Split-MarkdownLine {
-    # One string -> lines, whatever the line endings.
-    param([Parameter(Mandatory)][AllowEmptyString()][string] $Text)
-    , ($Text -replace "`r`n", "`n" -replace "`r", "`n" -split "`n")
+# CommonMark plus the two extensions PlatyPS pages use: '---' front matter and pipe tables.
+$script:MarkdownPipeline = [Markdig.MarkdownPipelineBuilder]::new()
+$script:MarkdownPipeline = [Markdig.MarkdownExtensions]::UseYamlFrontMatter($script:MarkdownPipeline)
+$script:MarkdownPipeline = [Markdig.MarkdownExtensions]::UsePipeTables($script:MarkdownPipeline)
+$script:MarkdownPipeline = $script:MarkdownPipeline.Build()
+
+function Read-MarkdownDocument {
+    <#
+        Parses a markdown file. Returns @{ Path; FrontMatter (ordered 'key: value'); Blocks (the
+        top-level Markdig blocks after the front matter) }.
+    #>
+    param([Parameter(Mandatory)][string] $Path)
+    $resolved = (Resolve-Path -LiteralPath $Path).ProviderPath
+    $text = [System.IO.File]::ReadAllText($resolved)
+    $document = [Markdig.Markdown]::Parse($text, $script:MarkdownPipeline)
+    $blocks = Get-ChildBlock $document
+    $front = [ordered]@{}
+    if ($blocks.Count -and $blocks[0] -is [Markdig.Extensions.Yaml.YamlFrontMatterBlock]) {
+        # PlatyPS writes flat 'key: value' lines; nothing nested, so no yaml parser is needed.
+        foreach ($line in ($blocks[0].Lines.ToString() -split '\r?\n')) {
+            if ($line -match '^\s*([^:#]+?)\s*:\s*(.*?)\s*$') { $front[$Matches[1]] = $Matches[2] }
+        }
+        $blocks = if ($blocks.Count -gt 1) { [object[]]$blocks[1..($blocks.Count - 1)] } else { [object[]]@() }
+    }
+    elseif ($text -match '^\s*---\s*(\r?\n|$)') {
+        throw "${resolved}: front matter opened with '---' on line 1 is never closed."
+    }
+    @{ Path = $resolved; FrontMatter = $front; Blocks = $blocks }
 }
 
-function Get-FrontMatter {
-    # Splits '---' front matter off the top of a page. Returns @{ Values = ordered; Body = lines; BodyStart = index }.
-    param([string[]] $Lines)
-    $values = [ordered]@{}
-    $start = 0
-    if ($Lines.Count -gt 0 -and $Lines[0].Trim() -eq '---') {
-        for ($i = 1; $i -lt $Lines.Count; $i++) {
-            if ($Lines[$i].Trim() -eq '---') { $start = $i + 1; break }
-            if ($Lines[$i] -match '^\s*([^:#]+?)\s*:\s*(.*?)\s*$') { $values[$Matches[1]] = $Matches[2] }
-        }
-        if ($start -eq 0) { throw "Front matter opened with '---' on line 1 is never closed." }
-    }
-    @{ Values = $values; BodyStart = $start }
+function Get-ChildBlock {
+    <#
+        The child blocks of a Markdig container, as an array. (Markdig's containers are lists: sent
+        down the pipeline, or through @(), they would be unrolled into their children.)
+    #>
+    param($Container)
+    $list = [System.Collections.Generic.List[object]]::new()
+    foreach ($child in $Container) { $list.Add($child) }
+    , $list.ToArray()
 }
 
 function Split-MarkdownSection {
     <#
-        Splits lines into sections at headings of exactly $Level '#', ignoring lines inside fenced
-        code blocks (a PowerShell comment in an example is not a heading).
-        Returns a list of @{ Title; Line (1-based); Lines } ; text before the first heading has Title $null.
+        Splits blocks into sections at headings of exactly $Level. Returns a list of
+        @{ Title; Line (1-based); Blocks }; blocks before the first such heading have Title $null.
     #>
-    param([string[]] $Lines, [int] $Level, [int] $FirstLineNumber = 1)
-    $marker = ('#' * $Level) + ' '
-    $sections = New-Object System.Collections.Generic.List[object]
-    $current = @{ Title = $null; Line = $FirstLineNumber; Lines = New-Object System.Collections.Generic.List[string] }
-    $fence = $null
-    for ($i = 0; $i -lt $Lines.Count; $i++) {
-        $line = $Lines[$i]
-        if ($null -ne $fence) {
-            if ($line -match '^\s*(`{3,}|~{3,})\s*$' -and $Matches[1][0] -eq $fence[0] -and $Matches[1].Length -ge $fence.Length) { $fence = $null }
-        }
-        elseif ($line -match '^\s*(`{3,}|~{3,})') {
-            $fence = $Matches[1]
-        }
-        elseif ($line.StartsWith($marker) -or $line.TrimEnd() -eq $marker.Trim()) {
+    param([AllowEmptyCollection()][object[]] $Blocks, [int] $Level)
+    $sections = [System.Collections.Generic.List[object]]::new()
+    $current = @{ Title = $null; Line = 0; Blocks = [System.Collections.Generic.List[object]]::new() }
+    foreach ($b in $Blocks) {
+        if ($b -is [Markdig.Syntax.HeadingBlock] -and $b.Level -eq $Level) {
             $sections.Add($current)
-            $current = @{ Title = $line.Substring([Math]::Min($marker.Length, $line.Length)).Trim(); Line = $FirstLineNumber + $i; Lines = New-Object System.Collections.Generic.List[string] }
+            $current = @{ Title = (ConvertTo-InlineText $b.Inline).Trim(); Line = $b.Line + 1; Blocks = [System.Collections.Generic.List[object]]::new() }
             continue
         }
-        $current.Lines.Add($line)
+        $current.Blocks.Add($b)
     }
     $sections.Add($current)
-    $sections.ToArray()
+    $sections
 }
 
-function Get-MarkdownBlock {
-    <#
-        Splits section lines into blocks: @{ Kind = 'code'; Language; Text } for fenced code, and
-        @{ Kind = 'text'; Lines } for runs of other lines (blank lines kept, for paragraph breaks).
-    #>
-    param([string[]] $Lines)
-    $blocks = New-Object System.Collections.Generic.List[object]
-    $text = New-Object System.Collections.Generic.List[string]
-    $code = $null
-    $fence = $null
-    $lang = $null
-    foreach ($line in $Lines) {
-        if ($null -ne $fence) {
-            if ($line -match '^\s*(`{3,}|~{3,})\s*$' -and $Matches[1][0] -eq $fence[0] -and $Matches[1].Length -ge $fence.Length) {
-                $blocks.Add(@{ Kind = 'code'; Language = $lang; Text = ($code -join "`n") })
-                $fence = $null
-                continue
+function Test-MarkdownComment {
+    param($Block)
+    $Block -is [Markdig.Syntax.HtmlBlock] -and $Block.Type -eq [Markdig.Syntax.HtmlBlockType]::Comment
+}
+
+function Add-InlineText {
+    param([System.Text.StringBuilder] $Builder, $Container)
+    if ($null -eq $Container) { return }
+    foreach ($inline in $Container) {
+        if ($inline -is [Markdig.Syntax.Inlines.CodeInline]) {
+            # The span as written, backticks included: the help text is plain, and the backticks
+            # show where code starts and ends.
+            $fence = '`' * [Math]::Max(1, $inline.DelimiterCount)
+            $pad = if ($inline.Content.StartsWith('`') -or $inline.Content.EndsWith('`')) { ' ' } else { '' }
+            [void]$Builder.Append($fence).Append($pad).Append($inline.Content).Append($pad).Append($fence)
+        }
+        elseif ($inline -is [Markdig.Syntax.Inlines.LiteralInline]) { [void]$Builder.Append($inline.Content.ToString()) }
+        elseif ($inline -is [Markdig.Syntax.Inlines.LineBreakInline]) { [void]$Builder.Append(' ') }
+        elseif ($inline -is [Markdig.Syntax.Inlines.HtmlEntityInline]) { [void]$Builder.Append($inline.Transcoded.ToString()) }
+        elseif ($inline -is [Markdig.Syntax.Inlines.HtmlInline]) {
+            [void]$Builder.Append($(if ($inline.Tag -match '^<br\s*/?>$') { ' ' } else { $inline.Tag }))
+        }
+        elseif ($inline -is [Markdig.Syntax.Inlines.AutolinkInline]) { [void]$Builder.Append($inline.Url) }
+        elseif ($inline -is [Markdig.Syntax.Inlines.LinkInline]) {
+            # Absolute links keep their address, relative ones (other pages) keep the text.
+            $text = ConvertTo-InlineText $inline
+            if (-not $inline.IsImage -and $inline.Url -match '^[a-zA-Z][a-zA-Z0-9+.-]*://' -and $text -ne $inline.Url) {
+                [void]$Builder.Append($text).Append(' (').Append($inline.Url).Append(')')
             }
-            $code.Add($line)
-            continue
+            else { [void]$Builder.Append($text) }
         }
-        if ($line -match '^\s*(`{3,}|~{3,})\s*([\w+#.-]*)') {
-            if ($text.Count) { $blocks.Add(@{ Kind = 'text'; Lines = $text.ToArray() }); $text.Clear() }
-            $fence = $Matches[1]
-            $lang = $Matches[2]
-            $code = New-Object System.Collections.Generic.List[string]
-            continue
-        }
-        $text.Add($line)
+        # Emphasis and the rest: their text, without the markers.
+        elseif ($inline -is [Markdig.Syntax.Inlines.ContainerInline]) { Add-InlineText $Builder $inline }
+        else { [void]$Builder.Append($inline.ToString()) }
     }
-    if ($null -ne $fence) {
-        # An unclosed fence: keep what is there rather than lose it.
-        $blocks.Add(@{ Kind = 'code'; Language = $lang; Text = ($code -join "`n") })
-    }
-    if ($text.Count) { $blocks.Add(@{ Kind = 'text'; Lines = $text.ToArray() }) }
-    $blocks.ToArray()
 }
 
-function ConvertFrom-MarkdownInline {
-    # Inline markdown that reads badly as plain text: links and bold/italic markers. Code spans are kept.
-    param([AllowEmptyString()][string] $Text)
-    if (-not $Text) { return $Text }
-    # [text](uri): absolute links keep their address, relative ones (other pages) keep the text.
-    $Text = [regex]::Replace($Text, '(?<!!)\[([^\]]+)\]\(([^)\s]+)(?:\s+"[^"]*")?\)', {
-            param($m)
-            $uri = $m.Groups[2].Value
-            if ($uri -match '^[a-zA-Z][a-zA-Z0-9+.-]*://') { '{0} ({1})' -f $m.Groups[1].Value, $uri } else { $m.Groups[1].Value }
-        })
-    $Text = [regex]::Replace($Text, '\*\*(\S(?:.*?\S)?)\*\*', '$1')
-    $Text = [regex]::Replace($Text, '(?<![\w*])\*(\S(?:.*?\S)?)\*(?![\w*])', '$1')
-    $Text = [regex]::Replace($Text, '<br\s*/?>', ' ')
-    $Text
+function ConvertTo-InlineText {
+    # A Markdig inline container (a paragraph's or heading's Inline) -> plain text.
+    param($Container)
+    $sb = [System.Text.StringBuilder]::new()
+    Add-InlineText $sb $Container
+    $sb.ToString()
+}
+
+function Get-MarkdownLink {
+    # The links in inline content, as @{ Text; Uri }.
+    param($Container)
+    if ($null -eq $Container) { return }
+    foreach ($inline in $Container) {
+        if ($inline -is [Markdig.Syntax.Inlines.LinkInline] -and -not $inline.IsImage) {
+            [pscustomobject]@{ Text = ConvertTo-InlineText $inline; Uri = "$($inline.Url)" }
+        }
+        elseif ($inline -is [Markdig.Syntax.Inlines.ContainerInline]) { Get-MarkdownLink $inline }
+    }
+}
+
+function Get-CodeText {
+    # The lines of a fenced or indented code block, as written.
+    param([Markdig.Syntax.CodeBlock] $Block)
+    $Block.Lines.ToString()
+}
+
+function Get-ListItem {
+    # A list as @{ Marker ('-' or '1.'); Text; Depth } per item, nested lists flattened after their item.
+    param([Markdig.Syntax.ListBlock] $List, [int] $Depth = 0)
+    $number = 1
+    if ($List.IsOrdered -and $List.OrderedStart) { [void][int]::TryParse($List.OrderedStart, [ref]$number) }
+    foreach ($item in $List) {
+        $marker = if ($List.IsOrdered) { "$number$($List.OrderedDelimiter)" } else { '-' }
+        $number++
+        $nested = [System.Collections.Generic.List[object]]::new()
+        $text = [System.Collections.Generic.List[string]]::new()
+        foreach ($child in $item) {
+            if ($child -is [Markdig.Syntax.ListBlock]) { $nested.Add($child) }
+            else { foreach ($p in (ConvertTo-Paragraph (, $child))) { $text.Add($p) } }
+        }
+        [pscustomobject]@{ Marker = $marker; Text = ($text -join ' '); Depth = $Depth }
+        foreach ($n in $nested) { Get-ListItem -List $n -Depth ($Depth + 1) }
+    }
+}
+
+function Get-TableLine {
+    # A pipe table as its rows, '| a | b |', with a '| --- |' line under the header.
+    param([Markdig.Extensions.Tables.Table] $Table)
+    foreach ($row in $Table) {
+        $cells = @(foreach ($cell in $row) { (ConvertTo-Paragraph (Get-ChildBlock $cell)) -join ' ' })
+        '| ' + ($cells -join ' | ') + ' |'
+        if ($row.IsHeader) { '| ' + ((@('---') * $cells.Count) -join ' | ') + ' |' }
+    }
 }
 
 function ConvertTo-Paragraph {
     <#
-        Section lines -> paragraphs (strings). Blank lines separate paragraphs; soft-wrapped lines
-        are joined with a space; list items, table rows and code blocks keep their line breaks.
+        Blocks -> paragraphs (strings) for MAML: a paragraph's wrapped lines joined with a space,
+        a list or table one paragraph with a line per item or row, code indented four spaces.
     #>
-    param([AllowEmptyCollection()][string[]] $Lines)
-    $paras = New-Object System.Collections.Generic.List[string]
-    if (-not $Lines) { return , $paras.ToArray() }
-    foreach ($block in (Get-MarkdownBlock -Lines $Lines)) {
-        if ($block.Kind -eq 'code') {
-            if ($block.Text.Trim()) { $paras.Add((($block.Text -split "`n") | ForEach-Object { '    ' + $_ }) -join "`n") }
-            continue
+    param([AllowEmptyCollection()][object[]] $Blocks)
+    $paras = [System.Collections.Generic.List[string]]::new()
+    foreach ($b in $Blocks) {
+        if ($b -is [Markdig.Syntax.CodeBlock]) {
+            $code = Get-CodeText $b
+            if ($code.Trim()) { $paras.Add((($code -split '\r?\n') | ForEach-Object { '    ' + $_ }) -join "`n") }
         }
-        $buffer = New-Object System.Collections.Generic.List[string]
-        $flush = {
-            if ($buffer.Count) {
-                $sb = New-Object System.Text.StringBuilder
-                foreach ($l in $buffer) {
-                    $t = $l.Trim()
-                    $structured = $t -match '^([-*+]|\d+[.)])\s+' -or $t.StartsWith('|')
-                    if ($sb.Length -eq 0) { [void]$sb.Append($t) }
-                    elseif ($structured) { [void]$sb.Append("`n").Append($t) }
-                    else { [void]$sb.Append(' ').Append($t) }
-                }
-                $paras.Add((ConvertFrom-MarkdownInline $sb.ToString()))
-                $buffer.Clear()
-            }
+        elseif ($b -is [Markdig.Syntax.LeafBlock] -and $b -isnot [Markdig.Syntax.HtmlBlock] -and $null -ne $b.Inline) {
+            $text = (ConvertTo-InlineText $b.Inline).Trim()
+            if ($text) { $paras.Add($text) }
         }
-        foreach ($line in $block.Lines) {
-            if ($line.Trim() -eq '') { & $flush } else { $buffer.Add($line) }
+        elseif ($b -is [Markdig.Syntax.ListBlock]) {
+            $paras.Add((@(Get-ListItem -List $b | ForEach-Object { ('  ' * $_.Depth) + $_.Marker + ' ' + $_.Text }) -join "`n"))
         }
-        & $flush
+        elseif ($b -is [Markdig.Extensions.Tables.Table]) { $paras.Add((@(Get-TableLine $b) -join "`n")) }
+        elseif ($b -is [Markdig.Syntax.HtmlBlock]) {
+            if (-not (Test-MarkdownComment $b)) { $paras.Add($b.Lines.ToString().Trim()) }
+        }
+        elseif ($b -is [Markdig.Syntax.ContainerBlock]) {
+            # Block quotes and the like: their content.
+            foreach ($p in (ConvertTo-Paragraph (Get-ChildBlock $b))) { $paras.Add($p) }
+        }
+        # Thematic breaks and link reference definitions carry no text.
     }
     , $paras.ToArray()
+}
+
+function Test-MarkdownContent {
+    # Whether blocks hold anything a reader would see (an HTML comment is not content).
+    param([AllowEmptyCollection()][object[]] $Blocks)
+    foreach ($b in $Blocks) {
+        if (Test-MarkdownComment $b) { continue }
+        if ($b -is [Markdig.Syntax.LinkReferenceDefinitionGroup]) { continue }
+        return $true
+    }
+    $false
 }
 
 function ConvertFrom-ParameterYaml {
     # The flat 'Key: value' yaml PlatyPS writes under each parameter.
     param([string] $Text)
     $meta = [ordered]@{}
-    foreach ($line in ($Text -split "`n")) {
+    foreach ($line in ($Text -split '\r?\n')) {
         if ($line -match '^\s*([^:]+?)\s*:\s*(.*?)\s*$') { $meta[$Matches[1]] = $Matches[2] }
     }
     $sets = @('(All)')
@@ -206,28 +267,26 @@ function ConvertFrom-HelpMarkdown {
         The result has Name, FrontMatter, Synopsis/Description/Notes (paragraph arrays), Syntax
         (Name, Text, ParameterNames), Examples (Title, Code[], Remarks[], CodeLanguages[]), Parameters
         (Name, Description[], Metadata[] one per yaml block), HasCommonParameters, Inputs/Outputs
-        (TypeName, Description[]), Links (Text, Uri), Sections (title -> present) and Path.
+        (TypeName, Description[]), Links (Text, Uri), Sections (title -> line), EmptySections
+        (titles of '## ' sections with nothing under them) and Path.
     #>
     [CmdletBinding()]
     param(
         [Parameter(Mandatory, ValueFromPipelineByPropertyName)][Alias('FullName')][string] $Path
     )
     process {
-        $resolved = (Resolve-Path -LiteralPath $Path).ProviderPath
-        $lines = Split-MarkdownLine ([System.IO.File]::ReadAllText($resolved))
-        try { $front = Get-FrontMatter -Lines $lines } catch { throw "${resolved}: $($_.Exception.Message)" }
-        $body = if ($front.BodyStart -lt $lines.Count) { $lines[$front.BodyStart..($lines.Count - 1)] } else { @() }
+        $md = Read-MarkdownDocument -Path $Path
+        $resolved = $md.Path
 
-        $top = @(Split-MarkdownSection -Lines $body -Level 1 -FirstLineNumber ($front.BodyStart + 1))
+        $top = @(Split-MarkdownSection -Blocks $md.Blocks -Level 1)
         $titled = @($top | Where-Object { $_.Title })
         if ($titled.Count -eq 0) { throw "${resolved}: no '# Cmdlet-Name' heading." }
         if ($titled.Count -gt 1) { throw "${resolved}:$($titled[1].Line): more than one '# ' heading; one page documents one cmdlet." }
-        $name = $titled[0].Title
 
         $page = [ordered]@{
             Path                = $resolved
-            FrontMatter         = $front.Values
-            Name                = $name
+            FrontMatter         = $md.FrontMatter
+            Name                = $titled[0].Title
             Synopsis            = @()
             Description         = @()
             Syntax              = @()
@@ -239,22 +298,26 @@ function ConvertFrom-HelpMarkdown {
             Notes               = @()
             Links               = @()
             Sections            = [ordered]@{}
+            EmptySections       = @()
         }
+        $empty = [System.Collections.Generic.List[string]]::new()
 
-        foreach ($section in (Split-MarkdownSection -Lines $titled[0].Lines.ToArray() -Level 2 -FirstLineNumber ($titled[0].Line + 1))) {
+        foreach ($section in (Split-MarkdownSection -Blocks $titled[0].Blocks -Level 2)) {
             if (-not $section.Title) { continue }
             $key = $section.Title.ToUpperInvariant()
             $page.Sections[$key] = $section.Line
-            $sub = @(Split-MarkdownSection -Lines $section.Lines.ToArray() -Level 3 -FirstLineNumber ($section.Line + 1))
+            $blocks = $section.Blocks.ToArray()
+            if (-not (Test-MarkdownContent $blocks)) { $empty.Add($section.Title) }
+            $sub = @(Split-MarkdownSection -Blocks $blocks -Level 3 | Where-Object { $_.Title })
             switch ($key) {
-                'SYNOPSIS' { $page.Synopsis = ConvertTo-Paragraph $section.Lines.ToArray() }
-                'DESCRIPTION' { $page.Description = ConvertTo-Paragraph $section.Lines.ToArray() }
-                'NOTES' { $page.Notes = ConvertTo-Paragraph $section.Lines.ToArray() }
+                'SYNOPSIS' { $page.Synopsis = ConvertTo-Paragraph $blocks }
+                'DESCRIPTION' { $page.Description = ConvertTo-Paragraph $blocks }
+                'NOTES' { $page.Notes = ConvertTo-Paragraph $blocks }
                 'SYNTAX' {
-                    $page.Syntax = @(foreach ($s in $sub) {
-                            $code = @(Get-MarkdownBlock -Lines $s.Lines.ToArray() | Where-Object { $_.Kind -eq 'code' })
+                    $page.Syntax = @(foreach ($s in (Split-MarkdownSection -Blocks $blocks -Level 3)) {
+                            $code = @($s.Blocks | Where-Object { $_ -is [Markdig.Syntax.CodeBlock] })
                             if (-not $s.Title -and -not $code) { continue }
-                            $text = ($code | ForEach-Object { $_.Text }) -join "`n"
+                            $text = ($code | ForEach-Object { Get-CodeText $_ }) -join "`n"
                             $names = @([regex]::Matches($text, '(?<=^|[\s\[])-([A-Za-z_][\w]*)') | ForEach-Object { $_.Groups[1].Value } | Select-Object -Unique)
                             [pscustomobject]@{
                                 # PlatyPS marks the default set: '### ByName (Default)'.
@@ -268,48 +331,40 @@ function ConvertFrom-HelpMarkdown {
                 }
                 'EXAMPLES' {
                     $page.Examples = @(foreach ($s in $sub) {
-                            if (-not $s.Title) { continue }
-                            $blocks = @(Get-MarkdownBlock -Lines $s.Lines.ToArray())
-                            $code = @($blocks | Where-Object { $_.Kind -eq 'code' })
-                            $textLines = @($blocks | Where-Object { $_.Kind -eq 'text' } | ForEach-Object { $_.Lines; '' })
+                            $code = @($s.Blocks | Where-Object { $_ -is [Markdig.Syntax.CodeBlock] })
                             [pscustomobject]@{
                                 Title         = $s.Title
-                                Code          = @($code | ForEach-Object { $_.Text })
-                                CodeLanguages = @($code | ForEach-Object { $_.Language })
-                                Remarks       = ConvertTo-Paragraph $textLines
+                                Code          = @($code | ForEach-Object { Get-CodeText $_ })
+                                CodeLanguages = @($code | ForEach-Object { if ($_ -is [Markdig.Syntax.FencedCodeBlock]) { "$($_.Info)" } else { '' } })
+                                Remarks       = ConvertTo-Paragraph @($s.Blocks | Where-Object { $_ -isnot [Markdig.Syntax.CodeBlock] })
                                 Line          = $s.Line
                             }
                         })
                 }
                 'PARAMETERS' {
                     $page.Parameters = @(foreach ($s in $sub) {
-                            if (-not $s.Title) { continue }
                             if ($s.Title -eq 'CommonParameters') { $page.HasCommonParameters = $true; continue }
-                            $blocks = @(Get-MarkdownBlock -Lines $s.Lines.ToArray())
-                            $yaml = @($blocks | Where-Object { $_.Kind -eq 'code' -and $_.Language -match '^(yaml|yml)$' })
-                            $textLines = @($blocks | Where-Object { $_.Kind -eq 'text' } | ForEach-Object { $_.Lines; '' })
+                            $isYaml = { $_ -is [Markdig.Syntax.FencedCodeBlock] -and "$($_.Info)" -match '^(yaml|yml)$' }
                             [pscustomobject]@{
                                 Name        = $s.Title.TrimStart('-').Trim()
-                                Description = ConvertTo-Paragraph $textLines
-                                Metadata    = @($yaml | ForEach-Object { ConvertFrom-ParameterYaml $_.Text })
+                                Description = ConvertTo-Paragraph @($s.Blocks | Where-Object { -not (& $isYaml) })
+                                Metadata    = @($s.Blocks | Where-Object $isYaml | ForEach-Object { ConvertFrom-ParameterYaml (Get-CodeText $_) })
                                 Line        = $s.Line
                             }
                         })
                 }
                 { $_ -in 'INPUTS', 'OUTPUTS' } {
                     $items = @(foreach ($s in $sub) {
-                            if (-not $s.Title) { continue }
-                            [pscustomobject]@{ TypeName = (ConvertFrom-MarkdownInline $s.Title); Description = ConvertTo-Paragraph $s.Lines.ToArray() }
+                            [pscustomobject]@{ TypeName = $s.Title; Description = ConvertTo-Paragraph $s.Blocks.ToArray() }
                         })
                     if ($key -eq 'INPUTS') { $page.Inputs = $items } else { $page.Outputs = $items }
                 }
                 'RELATED LINKS' {
-                    $page.Links = @(foreach ($m in [regex]::Matches(($section.Lines -join "`n"), '\[([^\]]+)\]\(([^)\s]*)\)')) {
-                            [pscustomobject]@{ Text = $m.Groups[1].Value; Uri = $m.Groups[2].Value }
-                        })
+                    $page.Links = @(foreach ($b in $blocks) { if ($b -is [Markdig.Syntax.LeafBlock]) { Get-MarkdownLink $b.Inline } })
                 }
             }
         }
+        $page.EmptySections = $empty.ToArray()
         [pscustomobject]$page
     }
 }
@@ -525,6 +580,10 @@ function ConvertTo-MamlXml {
                 $w.WriteElementString('dev', 'code', $script:NsDev, ($ex.Code -join "`n`n"))
                 $w.WriteStartElement('dev', 'remarks', $script:NsDev)
                 foreach ($r in $ex.Remarks) { $w.WriteElementString('maml', 'para', $script:NsMaml, $r) }
+                # Get-Help ends an example with its last remark line and starts the next title on
+                # the line after; an empty paragraph puts the blank line between them (PlatyPS gets
+                # it by ending every paragraph with a newline).
+                $w.WriteElementString('maml', 'para', $script:NsMaml, '')
                 $w.WriteEndElement()
                 $w.WriteEndElement()
             }
@@ -566,7 +625,7 @@ function ConvertTo-MamlXml {
 
 function Format-WrappedText {
     param([string] $Text, [int] $Indent, [int] $Width = 80, [int] $HangingIndent = 0)
-    $lines = New-Object System.Collections.Generic.List[string]
+    $lines = [System.Collections.Generic.List[string]]::new()
     $prefix = ' ' * $Indent
     $current = $prefix
     $empty = $true
@@ -582,6 +641,44 @@ function Format-WrappedText {
     , $lines.ToArray()
 }
 
+function Add-AboutBlock {
+    # One Markdig block of an about page -> lines of the about topic's text layout.
+    param([System.Collections.Generic.List[string]] $Out, $Block)
+    $addBlank = { if ($Out.Count -and $Out[$Out.Count - 1] -ne '') { $Out.Add('') } }
+    if ($Block -is [Markdig.Syntax.HeadingBlock]) {
+        & $addBlank
+        $title = (ConvertTo-InlineText $Block.Inline).Trim()
+        if ($Block.Level -eq 1) { $Out.Add('TOPIC'); $Out.Add('    ' + $title) }
+        elseif ($Block.Level -eq 2) { $Out.Add($title.ToUpperInvariant()) }
+        else { $Out.Add('  ' + $title) }
+    }
+    elseif ($Block -is [Markdig.Syntax.CodeBlock]) {
+        & $addBlank
+        foreach ($l in ((Get-CodeText $Block) -split '\r?\n')) { $Out.Add(('        ' + $l).TrimEnd()) }
+        $Out.Add('')
+    }
+    elseif ($Block -is [Markdig.Syntax.ListBlock]) {
+        foreach ($item in (Get-ListItem -List $Block)) {
+            $text = $item.Marker + ' ' + $item.Text
+            foreach ($w in (Format-WrappedText -Text $text -Indent (4 + 2 * $item.Depth) -HangingIndent ($item.Marker.Length + 1))) { $Out.Add($w) }
+        }
+        & $addBlank
+    }
+    elseif ($Block -is [Markdig.Extensions.Tables.Table]) {
+        foreach ($l in (Get-TableLine $Block)) { $Out.Add('    ' + $l) }
+        & $addBlank
+    }
+    elseif ($Block -is [Markdig.Syntax.ContainerBlock]) {
+        foreach ($child in $Block) { Add-AboutBlock -Out $Out -Block $child }
+    }
+    else {
+        foreach ($p in (ConvertTo-Paragraph (, $Block))) {
+            foreach ($w in (Format-WrappedText -Text $p -Indent 4)) { $Out.Add($w) }
+            & $addBlank
+        }
+    }
+}
+
 function ConvertTo-AboutHelpText {
     <#
     .SYNOPSIS
@@ -593,60 +690,9 @@ function ConvertTo-AboutHelpText {
     #>
     [CmdletBinding()]
     param([Parameter(Mandatory)][string] $Path)
-    $lines = Split-MarkdownLine ([System.IO.File]::ReadAllText((Resolve-Path -LiteralPath $Path).ProviderPath))
-    $front = Get-FrontMatter -Lines $lines
-    $body = if ($front.BodyStart -lt $lines.Count) { $lines[$front.BodyStart..($lines.Count - 1)] } else { @() }
-    $out = New-Object System.Collections.Generic.List[string]
-    $addBlank = { if ($out.Count -and $out[$out.Count - 1] -ne '') { $out.Add('') } }
-    $paragraph = New-Object System.Collections.Generic.List[string]
-    $flush = {
-        if ($paragraph.Count) {
-            $first = $paragraph[0].Trim()
-            if ($paragraph | Where-Object { $_.Trim().StartsWith('|') }) {
-                foreach ($l in $paragraph) { $out.Add('    ' + (ConvertFrom-MarkdownInline $l.Trim())) }
-            }
-            else {
-                # Split list items; join wrapped lines of the same item.
-                $items = New-Object System.Collections.Generic.List[string]
-                foreach ($l in $paragraph) {
-                    $t = $l.Trim()
-                    if ($items.Count -eq 0 -or $t -match '^([-*+]|\d+[.)])\s+') { $items.Add($t) }
-                    else { $items[$items.Count - 1] = $items[$items.Count - 1] + ' ' + $t }
-                }
-                foreach ($item in $items) {
-                    $hang = 0
-                    if ($item -match '^([-*+])\s+(.*)$') { $item = '- ' + $Matches[2]; $hang = 2 }
-                    elseif ($item -match '^(\d+[.)])\s+') { $hang = $Matches[0].Length }
-                    foreach ($w in (Format-WrappedText -Text (ConvertFrom-MarkdownInline $item) -Indent 4 -HangingIndent $hang)) { $out.Add($w) }
-                }
-            }
-            $paragraph.Clear()
-            & $addBlank
-        }
-    }
-    foreach ($block in (Get-MarkdownBlock -Lines $body)) {
-        if ($block.Kind -eq 'code') {
-            & $flush
-            & $addBlank
-            foreach ($l in ($block.Text -split "`n")) { $out.Add(('        ' + $l).TrimEnd()) }
-            $out.Add('')
-            continue
-        }
-        foreach ($line in $block.Lines) {
-            if ($line -match '^(#{1,6})\s+(.*?)\s*#*\s*$') {
-                & $flush
-                & $addBlank
-                $level = $Matches[1].Length
-                $title = ConvertFrom-MarkdownInline $Matches[2]
-                if ($level -eq 1) { $out.Add('TOPIC'); $out.Add('    ' + $title) }
-                elseif ($level -eq 2) { $out.Add($title.ToUpperInvariant()) }
-                else { $out.Add('  ' + $title) }
-            }
-            elseif ($line.Trim() -eq '') { & $flush }
-            else { $paragraph.Add($line) }
-        }
-        & $flush
-    }
+    $md = Read-MarkdownDocument -Path $Path
+    $out = [System.Collections.Generic.List[string]]::new()
+    foreach ($block in $md.Blocks) { Add-AboutBlock -Out $out -Block $block }
     while ($out.Count -and $out[$out.Count - 1] -eq '') { $out.RemoveAt($out.Count - 1) }
     ($out -join [Environment]::NewLine) + [Environment]::NewLine
 }

@@ -174,6 +174,9 @@ foreach ($cmd in (Get-Command -Module $module.Name -CommandType Cmdlet, Function
     foreach ($t in $outputs) { & $add; & $add "### $t"; & $add '{{ Fill in the Description }}' }
     & $add
     & $add '## NOTES'
+    # A placeholder, not an empty section: the doc guard rejects both until the notes are written
+    # or the section removed.
+    & $add '{{ Fill in the Notes, or remove this section }}'
     & $add
     & $add '## RELATED LINKS'
     & $add

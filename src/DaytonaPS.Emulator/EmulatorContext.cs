@@ -24,7 +24,11 @@ public sealed class EmulatorContext : IDisposable
         Store = new SandboxStore(this);
         Snapshots = new SnapshotStore(this);
         Volumes = new VolumeStore(this);
+        Runtime = DaytonaPS.Emulator.Runtime.RuntimeSelector.Select(options, Path.Combine(dataDir, "sandboxes"));
     }
+
+    /// <summary>Where sandboxes run (--runtime), chosen once at start-up.</summary>
+    public DaytonaPS.Emulator.Runtime.IRuntimeBackend Runtime { get; }
 
     /// <summary>Cancelled when the emulator stops: ends pending transitions and timers.</summary>
     public CancellationToken Lifetime => _lifetime.Token;

@@ -14,14 +14,30 @@ public sealed class EmulatorOptions
                                    accept a JWT; requests must send X-Daytona-Organization-ID: ORG
           --latency-ms N           added latency per request
           --fault-rate P           probability 0..1 of injecting a fault per /api or toolbox request
-          --fault-kinds LIST       comma list of 500,503,429,reset,slow (default: all of these) and ws-drop
-                                   (drops a follow=true logs WebSocket mid-stream; not part of 'all')
+          --fault-kinds LIST       comma list of 500,503,429,reset,slow (default: all of these), and the
+                                   opt-in kinds (not part of 'all'): ws-drop (drops a follow=true logs
+                                   WebSocket mid-stream) and lost-reply (the request is carried out,
+                                   then the connection drops without a reply)
           --fault-retry-after N    seconds an injected 429 asks clients to wait (Retry-After-NAME; default 1)
           --seed N                 seed for reproducible faults
           --transition-ms N        how long transitional states last (default 300)
+          --max-cpu N              per-sandbox limit on vCPUs, as the organization's (default 4)
+          --max-memory N           per-sandbox limit on memory in GB (default 8)
+          --max-disk N             per-sandbox limit on disk in GB (default 10)
+          --targets LIST           comma list of regions (targets) sandboxes may use; the first is the
+                                   default (default us,eu)
           --rate-limit NAME=N      requests per minute for throttler NAME (sandbox-create, sandbox-lifecycle, authenticated)
           --data-dir DIR           where sandboxes live (default a temp dir removed on exit)
-          --no-sandboxing          never use bubblewrap, even where it exists
+          --no-sandboxing          same as --runtime none (sandbox commands never run on the host)
+          --runtime KIND           where sandbox commands run: auto (default: linux where it works, else none),
+                                   linux (namespaces via bubblewrap or util-linux unshare), none (no commands),
+                                   docker (not implemented yet)
+          --linux-launcher TOOL    auto (default: bubblewrap if it works, else unshare), bwrap or unshare
+          --sandbox-host-uid N     host uid (and gid) sandbox users run as when the emulator is root
+                                   (default 2000001000; never 0)
+        While running, /_emulator/faults changes these fault settings and POST /_emulator/faults/next
+        {"kind":"lost-reply","method":"DELETE","path":"/api/sandbox/*","count":1} gives the next
+        matching requests a fault whatever the fault rate (see README).
         """;
 
     public string Urls { get; set; } = "http://127.0.0.1:0";
@@ -41,6 +57,14 @@ public sealed class EmulatorOptions
     public int TransitionMs { get; set; } = 300;
     public Dictionary<string, int> RateLimits { get; } = new(StringComparer.OrdinalIgnoreCase);
     public string? DataDir { get; set; }
+
+    /// <summary>Per-sandbox limits (Daytona's organization defaults: 4 vCPU, 8 GB memory, 10 GB disk).</summary>
+    public int MaxCpu { get; set; } = 4;
+    public int MaxMemory { get; set; } = 8;
+    public int MaxDisk { get; set; } = 10;
+
+    /// <summary>Regions sandboxes and snapshots may name as target; the first is the organization's default.</summary>
+    public List<string> Targets { get; set; } = ["us", "eu"];
     public bool NoSandboxing { get; set; }
     public bool ShowHelp { get; set; }
 
@@ -48,11 +72,12 @@ public sealed class EmulatorOptions
     public static readonly string[] AllFaultKinds = ["500", "503", "429", "reset", "slow"];
 
     /// <summary>
-    /// Every kind, in the canonical order seeds draw from. ws-drop is opt-in: the official SDK does
-    /// not reconnect a dropped log follow, so putting it in "all" would fail clients that used to
-    /// pass under "all"; it exists to test clients that do reconnect.
+    /// Every kind, in the canonical order seeds draw from. ws-drop and lost-reply are opt-in: the
+    /// official SDK neither reconnects a dropped log follow nor recovers from a reply lost after the
+    /// server acted, so putting them in "all" would fail clients that used to pass under "all";
+    /// they exist to test clients that do.
     /// </summary>
-    public static readonly string[] KnownFaultKinds = [.. AllFaultKinds, "ws-drop"];
+    public static readonly string[] KnownFaultKinds = [.. AllFaultKinds, "ws-drop", "lost-reply"];
     public static readonly string[] Throttlers = ["sandbox-create", "sandbox-lifecycle", "authenticated"];
 
     /// <summary>The organization every API key belongs to.</summary>
@@ -69,6 +94,7 @@ public sealed class EmulatorOptions
                 if (i + 1 >= args.Count) throw new ArgumentException($"{name} needs a value.");
                 return args[++i];
             }
+            int PositiveValue(int n) => n > 0 ? n : throw new ArgumentException($"{name} needs a positive integer, not '{n}'.");
             int IntValue()
             {
                 var v = Value();
@@ -78,7 +104,7 @@ public sealed class EmulatorOptions
             }
             switch (name)
             {
-                case "--urls": o.Urls = Value(); break;
+                case "--urls": o.Urls = CheckUrls(Value()); break;
                 case "--allow-remote": o.AllowRemote = true; break;
                 case "--api-key": o.ApiKeys.Add(Value()); break;
                 case "--jwt": o.Jwt = Value(); break;
@@ -113,7 +139,16 @@ public sealed class EmulatorOptions
                     o.RateLimits[throttler] = limit;
                     break;
                 case "--data-dir": o.DataDir = Value(); break;
+                case "--max-cpu": o.MaxCpu = PositiveValue(IntValue()); break;
+                case "--max-memory": o.MaxMemory = PositiveValue(IntValue()); break;
+                case "--max-disk": o.MaxDisk = PositiveValue(IntValue()); break;
+                case "--targets":
+                    var targets = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    if (targets.Length == 0) throw new ArgumentException("--targets needs at least one region name.");
+                    o.Targets = targets.Distinct(StringComparer.Ordinal).ToList();
+                    break;
                 case "--no-sandboxing": o.NoSandboxing = true; break;
+                case "--runtime" or "--linux-launcher" or "--sandbox-host-uid": o.ParseRuntimeOption(name, Value()); break;
                 case "-h": case "--help": o.ShowHelp = true; break;
                 default: throw new ArgumentException($"unknown option '{name}'.");
             }
@@ -122,5 +157,65 @@ public sealed class EmulatorOptions
             throw new ArgumentException("--jwt needs --organization-id.");
         if (o.FaultKinds.Count == 0) o.FaultKinds.UnionWith(AllFaultKinds);
         return o;
+    }
+
+    /// <summary>
+    /// The listen addresses: ';'-separated http:// or https:// URLs with a host (+ and * mean all
+    /// interfaces). Anything else fails here with one clear message instead of inside Kestrel.
+    /// </summary>
+    public static string CheckUrls(string urls)
+    {
+        var list = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (list.Length == 0) throw new ArgumentException("--urls needs at least one address such as http://127.0.0.1:0.");
+        foreach (var url in list)
+        {
+            if (ListenUri(url) is not { } uri || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0
+                || uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.UserInfo.Length > 0)
+                throw new ArgumentException($"--urls: '{url}' is not a listen address; use http://HOST:PORT such as http://127.0.0.1:0.");
+        }
+        return string.Join(';', list);
+    }
+
+    /// <summary>A listen URL as a Uri, with Kestrel's wildcard hosts (+, *) as 0.0.0.0; null if it is not one.</summary>
+    public static Uri? ListenUri(string url) =>
+        Uri.TryCreate(url.Replace("://+", "://0.0.0.0").Replace("://*", "://0.0.0.0"), UriKind.Absolute, out var uri) ? uri : null;
+
+    // ---- Sandbox runtime (Runtime/): kept in one block so other changes to this file merge cleanly.
+
+    /// <summary>--runtime: auto, linux, none or docker (docker answers "not implemented yet").</summary>
+    public string Runtime { get; set; } = "auto";
+
+    /// <summary>--linux-launcher: auto, bwrap or unshare.</summary>
+    public string LinuxLauncher { get; set; } = "auto";
+
+    /// <summary>--sandbox-host-uid: the unprivileged host uid/gid a root emulator runs sandboxes as.</summary>
+    public uint SandboxHostUid { get; set; } = DefaultSandboxHostUid;
+
+    public const uint DefaultSandboxHostUid = 2_000_001_000;
+    public static readonly string[] RuntimeKinds = ["auto", "linux", "none", "docker"];
+    public static readonly string[] LinuxLaunchers = ["auto", "bwrap", "unshare"];
+
+    private void ParseRuntimeOption(string name, string value)
+    {
+        switch (name)
+        {
+            case "--runtime":
+                if (!RuntimeKinds.Contains(value, StringComparer.OrdinalIgnoreCase))
+                    throw new ArgumentException($"unknown runtime '{value}'; use {string.Join(", ", RuntimeKinds)}.");
+                if (value.Equals("docker", StringComparison.OrdinalIgnoreCase))
+                    throw new ArgumentException("--runtime docker is not implemented yet; use --runtime linux (Linux namespaces) or --runtime none.");
+                Runtime = value.ToLowerInvariant();
+                break;
+            case "--linux-launcher":
+                if (!LinuxLaunchers.Contains(value, StringComparer.OrdinalIgnoreCase))
+                    throw new ArgumentException($"unknown launcher '{value}'; use {string.Join(", ", LinuxLaunchers)}.");
+                LinuxLauncher = value.ToLowerInvariant();
+                break;
+            case "--sandbox-host-uid":
+                if (!uint.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var uid) || uid == 0 || uid == uint.MaxValue)
+                    throw new ArgumentException($"--sandbox-host-uid needs a uid other than 0, not '{value}'.");
+                SandboxHostUid = uid;
+                break;
+        }
     }
 }

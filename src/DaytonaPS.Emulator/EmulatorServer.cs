@@ -33,10 +33,22 @@ public sealed class EmulatorServer : IAsyncDisposable
 
     public IReadOnlyList<string> StartupNotes { get; }
 
-    public static async Task<EmulatorServer> StartAsync(EmulatorOptions options, CancellationToken cancellationToken = default)
+    public static Task<EmulatorServer> StartAsync(EmulatorOptions options, CancellationToken cancellationToken = default) =>
+        StartAsync(options, configure: null, cancellationToken);
+
+    /// <summary>
+    /// Starts listening on <see cref="EmulatorOptions.Urls"/> and nothing else. Loopback only
+    /// unless AllowRemote, whatever the environment says: Kestrel's endpoint configuration
+    /// (Kestrel:Endpoints from appsettings.json or Kestrel__Endpoints__* variables) is ignored,
+    /// the URLs given here override ASPNETCORE_URLS/DOTNET_URLS/HTTP_PORTS, and every address
+    /// actually bound is checked once listening (the server stops if one is not loopback).
+    /// <paramref name="configure"/> lets tests add configuration or Kestrel settings.
+    /// </summary>
+    internal static async Task<EmulatorServer> StartAsync(EmulatorOptions options, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken = default)
     {
         var notes = new List<string>();
-        foreach (var url in options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries))
+        var urls = EmulatorOptions.CheckUrls(options.Urls);
+        foreach (var url in urls.Split(';'))
         {
             if (!options.AllowRemote && !IsLoopback(url))
                 throw new ArgumentException($"'{url}' is not a loopback address; the emulator runs code, so pass --allow-remote to listen on it.");
@@ -50,12 +62,19 @@ public sealed class EmulatorServer : IAsyncDisposable
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls(options.Urls);
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+        configure?.Invoke(builder);
+        builder.WebHost.UseUrls(urls);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = null;
+            // Replaces the loader bound to the "Kestrel" section: no endpoint comes from configuration.
+            k.Configure(new ConfigurationBuilder().Build(), reloadOnChange: false);
+        });
 
         var context = new EmulatorContext(options, Path.GetFullPath(dataDir));
         builder.Services.AddSingleton(context);
         var app = builder.Build();
+        app.UseRawPathRouting();
         app.UseWebSockets();
         app.UseMiddleware<ErrorMiddleware>();
         app.UseMiddleware<FaultMiddleware>();
@@ -67,12 +86,33 @@ public sealed class EmulatorServer : IAsyncDisposable
         ToolboxEndpoints.Map(app);
         app.MapFallback((HttpContext http) => DaytonaErrors.Result(http, 404, $"Cannot {http.Request.Method} {http.Request.Path}"));
 
-        await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var baseUrl = address.TrimEnd('/').Replace("://[::]", "://127.0.0.1").Replace("://localhost", "://127.0.0.1");
-        context.BaseUrl = baseUrl;
-        notes.AddRange(context.Startup());
-        return new EmulatorServer(app, context, ownsDataDir, baseUrl, notes);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToList();
+            var remote = addresses.FirstOrDefault(a => !IsLoopback(a));
+            if (remote is not null && !options.AllowRemote)
+                throw new EmulatorStartupException($"the server listens on '{remote}', which is not loopback (check Kestrel or ASPNETCORE_* settings); pass --allow-remote to allow it.");
+            var baseUrl = addresses.First().TrimEnd('/').Replace("://[::]", "://127.0.0.1").Replace("://localhost", "://127.0.0.1");
+            context.BaseUrl = baseUrl;
+            notes.AddRange(context.Startup());
+            return new EmulatorServer(app, context, ownsDataDir, baseUrl, notes);
+        }
+        catch
+        {
+            // Clean up without hiding why it failed.
+            try
+            {
+                await app.StopAsync(CancellationToken.None);
+                await app.DisposeAsync();
+            }
+            catch (Exception)
+            {
+            }
+            context.Dispose();
+            if (ownsDataDir) DeleteDirectory(dataDir);
+            throw;
+        }
     }
 
     public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
@@ -82,15 +122,17 @@ public sealed class EmulatorServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         Context.Dispose();
-        if (_ownsDataDir)
-        {
-            try { Directory.Delete(Context.DataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
+        if (_ownsDataDir) DeleteDirectory(Context.DataDir);
     }
 
-    private static bool IsLoopback(string url)
+    private static void DeleteDirectory(string dir)
     {
-        if (!Uri.TryCreate(url.Replace("://+", "://0.0.0.0").Replace("://*", "://0.0.0.0"), UriKind.Absolute, out var uri)) return false;
+        try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    internal static bool IsLoopback(string url)
+    {
+        if (EmulatorOptions.ListenUri(url) is not { } uri) return false;
         if (uri.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase)) return true;
         return IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip);
     }

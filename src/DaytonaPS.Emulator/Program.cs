@@ -8,8 +8,7 @@ try
 }
 catch (ArgumentException ex)
 {
-    Console.Error.WriteLine($"daytona-emulator: {ex.Message}");
-    Console.Error.WriteLine(EmulatorOptions.Usage);
+    Console.Error.WriteLine($"daytona-emulator: {OneLine(ex.Message)} (--help lists the options)");
     return 2;
 }
 
@@ -25,7 +24,18 @@ if (options.ShowHelp)
     return 0;
 }
 
-await using var server = await EmulatorServer.StartAsync(options);
+EmulatorServer server;
+try
+{
+    server = await EmulatorServer.StartAsync(options);
+}
+catch (Exception ex)
+{
+    // Bad or refused listen addresses, a port in use, ...: one line, no stack trace.
+    Console.Error.WriteLine($"daytona-emulator: cannot start: {OneLine(ex.Message)}");
+    return ex is ArgumentException ? 2 : 1;
+}
+await using var running = server;
 foreach (var note in server.StartupNotes)
 {
     Console.Error.WriteLine($"daytona-emulator: {note}");
@@ -39,3 +49,5 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.TrySetResult(); };
 AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
 await Task.WhenAny(stop.Task, server.WaitForShutdownAsync());
 return 0;
+
+static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

@@ -216,7 +216,7 @@ public sealed class SandboxStore : IDisposable
     public IEnumerable<string> Startup()
     {
         _ = Task.Run(TimerLoopAsync);
-        return SandboxRuntime.DescribeIsolation(_context.Options);
+        return Runtime.RuntimeSelector.Describe(_context.Runtime);
     }
 
     public void Dispose()

@@ -23,6 +23,7 @@ public sealed class SnapshotStore
             ImageName = DefaultSnapshotName,
             State = "active",
             Size = 1.2,
+            RegionIds = [.. context.Options.Targets],
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -56,6 +57,9 @@ public sealed class SnapshotStore
         {
             if (value is < 1) throw new DaytonaHttpException(400, $"{field} must not be less than 1");
         }
+        // snapshot.service: the region, then the per-sandbox limits of what it declares.
+        var region = OrganizationLimits.Region(_context, body.RegionId);
+        OrganizationLimits.CheckPerSandbox(_context.Options, body.Cpu ?? 0, body.Memory ?? 0, body.Disk ?? 0);
 
         var now = DateTime.UtcNow;
         var snapshot = new SnapshotRecord(Guid.NewGuid().ToString(), body.Name)
@@ -68,7 +72,7 @@ public sealed class SnapshotStore
             Mem = body.Memory ?? 1,
             Disk = body.Disk ?? 3,
             SandboxClass = body.SandboxClass ?? "container",
-            RegionIds = [body.RegionId ?? "us"],
+            RegionIds = [region],
             BuildInfo = body.BuildInfo is null ? null : SandboxFactory.BuildInfo(body.BuildInfo, now),
             CreatedAt = now,
             UpdatedAt = now,

@@ -115,6 +115,56 @@ public static class Api
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", body.GetProperty("timestamp").GetString());
     }
 
+    /// <summary>
+    /// Sends <paramref name="rawPath"/> exactly as written (no dot-segment removal, no re-escaping),
+    /// as a client that does not normalise URLs would.
+    /// </summary>
+    public static async Task<(HttpStatusCode Status, JsonElement Body)> SendRawPathAsync(HttpClient http, HttpMethod method, string rawPath, object? body = null)
+    {
+        var uri = new Uri(http.BaseAddress!.GetLeftPart(UriPartial.Authority) + rawPath, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+        using var request = new HttpRequestMessage(method, uri);
+        if (body is not null) request.Content = System.Net.Http.Json.JsonContent.Create(body);
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    /// <summary>
+    /// One HTTP/1.1 request on a new connection ("Connection: close"); returns every byte the server
+    /// sent before the connection ended (by EOF or a reset). Empty means no reply at all.
+    /// </summary>
+    public static async Task<byte[]> RawExchangeAsync(EmulatorServer server, string method, string rawPath, string? json = null, string key = ApiServerFixture.ApiKey)
+    {
+        var uri = new Uri(server.BaseUrl);
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(uri.Host, uri.Port);
+        var stream = tcp.GetStream();
+        var body = Encoding.UTF8.GetBytes(json ?? "");
+        var head = $"{method} {rawPath} HTTP/1.1\r\nHost: {uri.Authority}\r\nAuthorization: Bearer {key}\r\nConnection: close\r\n"
+            + (json is null ? "" : "Content-Type: application/json\r\n") + $"Content-Length: {body.Length}\r\n\r\n";
+        try
+        {
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(head).Concat(body).ToArray());
+        }
+        catch (IOException)
+        {
+            // The server may drop the connection as soon as it has read what it needs.
+        }
+        var received = new MemoryStream();
+        var buffer = new byte[8192];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            int n;
+            while ((n = await stream.ReadAsync(buffer, timeout.Token)) > 0) received.Write(buffer, 0, n);
+        }
+        catch (IOException)
+        {
+            // A reset ends the exchange like EOF does.
+        }
+        return received.ToArray();
+    }
+
     public static string State(JsonElement sandbox) => sandbox.GetProperty("state").GetString()!;
 
     public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];

@@ -156,11 +156,14 @@ public sealed class FaultInjectionTests
         Assert.True(dropped);
         Assert.InRange(cut.Length, 1, full.Length - 1);
         Assert.Equal(full[..cut.Length], cut);
+        // Counted, so tests can wait for drops instead of guessing from a clock.
+        await ToolboxProcessTests.WaitUntilAsync(() => server.Context.Faults.WsDrops == 1);
 
         await SendAsync(http, HttpMethod.Put, "_emulator/faults", new { faultRate = 0 });
         var (whole, droppedAgain) = await FollowAsync();
         Assert.False(droppedAgain);
         Assert.Equal(full, whole);
+        Assert.Equal(1, server.Context.Faults.WsDrops);
 
         // Selectable by name, never through "all".
         Assert.Contains("ws-drop", EmulatorOptions.Parse(["--fault-kinds", "ws-drop,500"]).FaultKinds);

@@ -45,7 +45,6 @@ public sealed class ToolboxBackgroundTests(ToolboxServerFixture fx) : IClassFixt
     [Fact]
     public async Task CommandsOfOneSandboxShareItsProcessesButNotAnotherSandboxs()
     {
-        if (!Bubblewrap.CanJoin) return; // per-command namespaces: nothing is shared
         var a = await fx.CreateSandboxAsync();
         var b = await fx.CreateSandboxAsync();
         await fx.ExecAsync(a, "exec -a shared-job-a sleep 300 &");
@@ -61,7 +60,6 @@ public sealed class ToolboxBackgroundTests(ToolboxServerFixture fx) : IClassFixt
     [Fact]
     public async Task AKilledInitIsReplacedOnTheNextCommand()
     {
-        if (!Bubblewrap.CanJoin) return;
         var id = await fx.CreateSandboxAsync();
         await fx.ExecAsync(id, "true");
         var runtime = fx.Record(id).Runtime;
@@ -76,7 +74,6 @@ public sealed class ToolboxBackgroundTests(ToolboxServerFixture fx) : IClassFixt
     internal static async Task BackgroundJobScenarioAsync(ToolboxServerFixture fx, bool viaSession)
     {
         var id = await fx.CreateSandboxAsync();
-        if (fx.Record(id).Runtime.UsesBubblewrap && !Bubblewrap.CanJoin) return; // jobs end with their command there
         var marker = "bg-" + Guid.NewGuid().ToString("N")[..12];
         // No redirection on purpose: the job inherits the command's stdout and stderr.
         var command = $"echo started; bash -c 'exec -a {marker} sleep 300' & echo $! > ${{TMPDIR:-/tmp}}/bg.pid";
@@ -143,8 +140,8 @@ public sealed class ToolboxBackgroundTests(ToolboxServerFixture fx) : IClassFixt
     }
 }
 
-/// <summary>The same without bubblewrap.</summary>
-public sealed class ToolboxBackgroundFallbackTests(NoSandboxingFixture fx) : IClassFixture<NoSandboxingFixture>
+/// <summary>The same without bubblewrap (the linux runtime through util-linux unshare).</summary>
+public sealed class ToolboxBackgroundUnshareTests(UnshareRuntimeFixture fx) : IClassFixture<UnshareRuntimeFixture>
 {
     [Fact]
     public Task ExecuteBackgroundJobSurvivesAndStopKillsIt() => ToolboxBackgroundTests.BackgroundJobScenarioAsync(fx, viaSession: false);

@@ -139,19 +139,28 @@ public sealed class ToolboxFileTests(ToolboxServerFixture fx) : IClassFixture<To
     }
 
     [Fact]
-    public async Task PathsOutsideTheSandboxAreRefused()
+    public async Task PathsNeverLeadOutOfTheSandbox()
     {
         var id = await fx.CreateSandboxAsync();
-        using (var up = await fx.Http.GetAsync(fx.Toolbox(id, "files/download?path=/home/daytona/../../etc/passwd")))
-            Assert.Equal(HttpStatusCode.Forbidden, up.StatusCode);
-        // A symlink made inside the sandbox cannot lead the file API out of it.
+        var (_, sandboxPasswd) = await fx.ExecAsync(id, "cat /etc/passwd");
+        Assert.Contains("daytona:x:1000:1000:", sandboxPasswd);
+        Assert.NotEqual(await File.ReadAllTextAsync("/etc/passwd"), sandboxPasswd);
+        // ".." stops at the sandbox's root: this is the sandbox's /etc/passwd, not the host's.
+        Assert.Equal(sandboxPasswd, await fx.Http.GetStringAsync(fx.Toolbox(id, "files/download?path=/home/daytona/../../../../etc/passwd")));
+        // A symlink made inside the sandbox resolves inside it, for the file API as for commands.
         await fx.ExecAsync(id, "ln -s /etc etc-link; ln -s ../../.. root-link");
-        using (var link = await fx.Http.GetAsync(fx.Toolbox(id, "files/download?path=/home/daytona/etc-link/passwd")))
-            Assert.Equal(HttpStatusCode.Forbidden, link.StatusCode);
-        using (var upload = await fx.Http.PostAsync(fx.Toolbox(id, "files/upload-v2?path=/home/daytona/root-link/evil.txt"), new StringContent("x")))
-            Assert.Equal(HttpStatusCode.Forbidden, upload.StatusCode);
-        var body = await (await fx.Http.GetAsync(fx.Toolbox(id, "files/info?path=/etc/passwd"))).Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal("FILE_ACCESS_DENIED", body.GetProperty("code").GetString());
+        Assert.Equal(sandboxPasswd, await fx.Http.GetStringAsync(fx.Toolbox(id, "files/download?path=/home/daytona/etc-link/passwd")));
+        var hostFile = "/evil-" + Guid.NewGuid().ToString("N") + ".txt";
+        using (var upload = await fx.Http.PostAsync(fx.Toolbox(id, "files/upload-v2?path=/home/daytona/root-link" + hostFile), new StringContent("x")))
+            Assert.Equal(HttpStatusCode.OK, upload.StatusCode);
+        Assert.False(File.Exists(hostFile));
+        Assert.Equal((0, "x"), await fx.ExecAsync(id, "cat " + hostFile));
+        // The kernel's and the daemon's trees are never served.
+        foreach (var path in new[] { "/proc/1/environ", "/proc/self/root/etc/passwd", "/run/daytona", "/dev/null" })
+        {
+            var body = await (await fx.Http.GetAsync(fx.Toolbox(id, "files/info?path=" + path))).Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("FILE_ACCESS_DENIED", body.GetProperty("code").GetString());
+        }
     }
 
     [Fact]

@@ -9,8 +9,12 @@ using Xunit;
 namespace DaytonaPS.Emulator.Tests;
 
 /// <summary>One emulator for a test class, with helpers to create started sandboxes and call their toolbox.</summary>
-public class ToolboxServerFixture : IAsyncLifetime
+public class ToolboxServerFixture : IAsyncLifetime, IEmulatorTarget
 {
+    public int EmulatorProcessId => Environment.ProcessId;
+
+    public string HostRootOf(string id) => Record(id).Runtime.RootDirectory;
+
     public const string ApiKey = "toolbox-test-key";
 
     public EmulatorServer Server { get; private set; } = null!;
@@ -81,7 +85,8 @@ public sealed class ToolboxHarnessTests(ToolboxServerFixture fx) : IClassFixture
     [Fact]
     public void StartupNotesDescribeIsolation()
     {
-        Assert.Contains(fx.Server.StartupNotes, n => n.StartsWith("isolation:", StringComparison.Ordinal) || n.StartsWith("--no-sandboxing", StringComparison.Ordinal));
+        // The default (auto) picks the linux runtime wherever it works, as on CI.
+        Assert.Contains(fx.Server.StartupNotes, n => n.StartsWith("runtime: linux via ", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -129,31 +134,43 @@ public sealed class ToolboxHarnessTests(ToolboxServerFixture fx) : IClassFixture
     public void PathsNormalizeAndRefuseEscapes()
     {
         var root = Path.Combine(Path.GetTempPath(), "paths-" + Guid.NewGuid().ToString("N"));
-        var runtime = new SandboxRuntime(root, new EmulatorOptions());
-        runtime.Prepare();
+        Directory.CreateDirectory(Path.Combine(root, "home", "daytona"));
+        Directory.CreateDirectory(Path.Combine(root, "tmp"));
         try
         {
-            var paths = runtime.Paths;
+            // The sandbox's "/" is root, with a read-only host tree mounted at /usr.
+            var paths = new SandboxPaths(root, new Dictionary<string, string> { ["/usr"] = "/usr" });
             Assert.Equal("/home/daytona/a/b", SandboxPaths.Normalize("a/./b"));
             Assert.Equal(Path.Combine(root, "home", "daytona", "x"), paths.Resolve("/home/daytona/x").HostPath);
             Assert.Equal(Path.Combine(root, "tmp", "y"), paths.Resolve("/tmp/y").HostPath);
-            Assert.Equal(403, Assert.Throws<ToolboxException>(() => paths.Resolve("/home/daytona/../../etc/passwd")).Status);
-            Assert.Equal(403, Assert.Throws<ToolboxException>(() => paths.Resolve("/etc/passwd")).Status);
+            // The sandbox's own /etc, never the host's, however the path is spelled.
+            Assert.Equal(Path.Combine(root, "etc", "passwd"), paths.Resolve("/home/daytona/../../etc/passwd").HostPath);
+            Assert.Equal(Path.Combine(root, "etc", "passwd"), paths.Resolve("/../../../etc/passwd").HostPath);
+            Assert.Equal(Path.Combine(root, "opt", "x"), paths.Resolve("/opt/x", write: true).HostPath);
             Assert.Equal(400, Assert.Throws<ToolboxException>(() => paths.Resolve("")).Status);
+            // The kernel's and the daemon's trees are off limits; the read-only tree is readable, not writable.
+            Assert.Equal(403, Assert.Throws<ToolboxException>(() => paths.Resolve("/proc/1/environ")).Status);
+            Assert.Equal(403, Assert.Throws<ToolboxException>(() => paths.Resolve("/run/daytona/env")).Status);
+            Assert.Equal(403, Assert.Throws<ToolboxException>(() => paths.Resolve("/dev/sda")).Status);
+            Assert.Equal("/usr/bin/env", paths.Resolve("/usr/bin/env").HostPath);
+            Assert.True(paths.Resolve("/usr/bin/env").ReadOnly);
+            Assert.Equal(403, Assert.Throws<ToolboxException>(() => paths.Resolve("/usr/bin/x", write: true)).Status);
 
-            // A symlink pointing out of the sandbox is refused; one staying inside is followed.
+            // Symlinks are followed as the sandbox sees them: an absolute target is a sandbox path.
             File.CreateSymbolicLink(Path.Combine(root, "home", "daytona", "out"), "/etc");
             File.CreateSymbolicLink(Path.Combine(root, "home", "daytona", "up"), "../../../..");
             File.CreateSymbolicLink(Path.Combine(root, "home", "daytona", "t"), "/tmp");
-            Assert.Equal(403, Assert.Throws<ToolboxException>(() => paths.Resolve("/home/daytona/out/passwd")).Status);
-            Assert.Equal(403, Assert.Throws<ToolboxException>(() => paths.Resolve("/home/daytona/up/etc")).Status);
+            File.CreateSymbolicLink(Path.Combine(root, "home", "daytona", "p"), "/proc/self");
+            Assert.Equal(Path.Combine(root, "etc", "passwd"), paths.Resolve("/home/daytona/out/passwd").HostPath);
+            Assert.Equal(Path.Combine(root, "etc"), paths.Resolve("/home/daytona/up/etc").HostPath);
             Assert.Equal(Path.Combine(root, "tmp", "z"), paths.Resolve("/home/daytona/t/z").HostPath);
+            Assert.Equal(403, Assert.Throws<ToolboxException>(() => paths.Resolve("/home/daytona/p/environ")).Status);
             // Without following the last component, the link itself can be deleted.
             Assert.Equal(Path.Combine(root, "home", "daytona", "out"), paths.Resolve("/home/daytona/out", followFinal: false).HostPath);
         }
         finally
         {
-            runtime.Destroy();
+            Directory.Delete(root, recursive: true);
         }
     }
 }

@@ -197,6 +197,9 @@ public sealed class ToolboxSessionTests(ToolboxServerFixture fx) : IClassFixture
         await CreateSessionAsync(id, "q");
         var slow = (await ExecAsync(id, "q", "sleep 300", runAsync: true)).GetProperty("cmdId").GetString()!;
         var queued = (await ExecAsync(id, "q", "echo later", runAsync: true)).GetProperty("cmdId").GetString()!;
+        // Wait for the slow command's process (a fixed delay was too short under load), then the
+        // queued one must still be waiting behind it.
+        await ToolboxProcessTests.WaitUntilAsync(() => fx.Record(id).Runtime.ProcessIds.Count > 0);
         await Task.Delay(300);
         var status = await fx.Http.GetFromJsonAsync<JsonElement>(fx.Toolbox(id, $"process/session/q/command/{queued}"));
         Assert.False(status.TryGetProperty("exitCode", out _));

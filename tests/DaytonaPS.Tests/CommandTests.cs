@@ -136,6 +136,25 @@ public sealed class CommandTests : IClassFixture<EmulatorFixture>
     }
 
     [Fact]
+    public void WhatIfAndConfirmPreferencesAreHonouredToo()
+    {
+        // The cmdlets skip the pipeline-thread ShouldProcess only when its answer is known to be yes.
+        var r = Run("""
+            $WhatIfPreference = $true
+            $sb | Invoke-DaytonaCommand 'touch /tmp/pref-marker'
+            $sb | Start-DaytonaCommand 'touch /tmp/pref-marker2' -SessionId pref
+            $WhatIfPreference = $false
+            $ConfirmPreference = 'Medium'
+            $sb | Invoke-DaytonaCommand 'touch /tmp/pref-marker3' -Confirm:$false | Out-Null
+            $ConfirmPreference = 'High'
+            ($sb | Invoke-DaytonaCommand 'ls /tmp/pref-marker* 2>/dev/null').Stdout
+            @(Get-DaytonaSession -Id $sb.Id).Count
+            """).AssertNoErrors();
+        Assert.Equal("/tmp/pref-marker3\n", r.Output[0].ToString());
+        Assert.Equal(0, (int)r.Output[1].BaseObject);
+    }
+
+    [Fact]
     public void IdParameterAndObjectsWithSandboxIdBind()
     {
         var r = Run("Invoke-DaytonaCommand 'echo a' -Id $sb.Id\n[pscustomobject]@{ SandboxId = $sb.Id } | Invoke-DaytonaCommand 'echo b'").AssertNoErrors();
@@ -194,6 +213,60 @@ public sealed class CommandTests : IClassFixture<EmulatorFixture>
         Assert.Equal(new[] { "## vso[task.setvariable variable=x]pwned", "## [error]fake", "a ## vso[task.complete]", "plain" }, r.Information);
         // the result keeps the real output
         Assert.StartsWith("##vso[task.setvariable", Prop<string>(Assert.Single(r.Output), "Stdout"));
+    }
+
+    /// <summary>Lines the Azure DevOps agent would execute: "##vso[" anywhere, "##[" at the start (after white space).</summary>
+    private static IEnumerable<string> AgentCommands(string text) =>
+        text.Split('\n', '\r').Where(l => l.Contains("##vso[", StringComparison.OrdinalIgnoreCase) || l.TrimStart().StartsWith("##[", StringComparison.Ordinal));
+
+    [Fact]
+    public void ViewsNeutraliseAzureDevOpsCommandsUnderTfBuildAndPropertiesKeepTheBytes()
+    {
+        var r = Run("""
+            $r = $sb | Invoke-DaytonaCommand 'echo "##vso[task.setvariable variable=x]pwned"; echo "##[error]fake" >&2; echo "  ##vso[task.complete]x"'
+            $cmd = $sb | Start-DaytonaCommand 'echo "##vso[task.logissue]y"'
+            $log = $cmd | Receive-DaytonaCommandLog -Follow 6>$null
+            $old = $env:TF_BUILD
+            $env:TF_BUILD = 'True'
+            try {
+                $r | Out-String -Width 250
+                $r | Format-List | Out-String
+                $log | Out-String
+                $cmd | Out-String -Width 250
+                Get-DaytonaSession -Id $sb.Id | Select-Object -ExpandProperty Commands | Out-String -Width 250
+            }
+            finally { $env:TF_BUILD = $old }
+            $env:TF_BUILD = $null
+            try { $r | Format-List | Out-String } finally { $env:TF_BUILD = $old }
+            $r.Stdout
+            $log.Stdout
+            """).AssertNoErrors();
+        Assert.Equal(8, r.Output.Count);
+        var underAgent = r.Output.Take(5).Select(o => o.ToString()!).ToList();
+        foreach (var view in underAgent) Assert.Empty(AgentCommands(view));
+        Assert.Contains("## vso[task.setvariable", underAgent[0]);
+        Assert.Contains("## vso[task.setvariable variable=x]pwned", underAgent[1]);
+        Assert.Contains("## [error]fake", underAgent[1]);
+        Assert.Contains("## vso[task.logissue]y", underAgent[2]);
+        Assert.Contains("## vso[task.logissue]", underAgent[3]);
+        Assert.Contains("## vso[task.logissue]", underAgent[4]);
+        // Outside Azure DevOps the views show the text as it is, and the properties always keep it.
+        Assert.Contains("##vso[task.setvariable variable=x]pwned", r.Output[5].ToString());
+        Assert.Equal("##vso[task.setvariable variable=x]pwned\n  ##vso[task.complete]x\n", r.Output[6].ToString());
+        Assert.Equal("##vso[task.logissue]y\n", r.Output[7].ToString());
+    }
+
+    [Fact]
+    public void TfBuildMeansAzureDevOpsOnlyWhenItIsTrue()
+    {
+        var r = Run("""
+            $old = $env:TF_BUILD
+            $env:TF_BUILD = 'false'
+            try { $sb | Invoke-DaytonaCommand 'echo "##vso[x]"' -Stream | Out-Null } finally { $env:TF_BUILD = $old }
+            $env:TF_BUILD = 'true'
+            try { $sb | Invoke-DaytonaCommand 'echo "##vso[y]"' -Stream | Out-Null } finally { $env:TF_BUILD = $old }
+            """).AssertNoErrors();
+        Assert.Equal(new[] { "##vso[x]", "## vso[y]" }, r.Information);
     }
 
     [Fact]

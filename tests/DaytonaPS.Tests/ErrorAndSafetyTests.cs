@@ -22,7 +22,7 @@ public sealed class ErrorAndSafetyTests
             (_emu.Connect() + "Get-DaytonaSandbox -Id does-not-exist", "DaytonaNotFound", ErrorCategory.ObjectNotFound),
             ($"Connect-Daytona -ApiKey (ConvertTo-SecureString 'nope' -AsPlainText -Force) -ApiUrl '{_emu.ApiUrl}' -SkipValidation\nGet-DaytonaSandbox", "DaytonaUnauthorized", ErrorCategory.AuthenticationError),
             ($"Connect-Daytona -JwtToken (ConvertTo-SecureString '{EmulatorFixture.Jwt}' -AsPlainText -Force) -OrganizationId other-org -ApiUrl '{_emu.ApiUrl}' -SkipValidation\nGet-DaytonaSandbox", "DaytonaForbidden", ErrorCategory.PermissionDenied),
-            (_emu.Connect() + $"New-DaytonaSandbox -Name {dup} -NoWait | Out-Null\nNew-DaytonaSandbox -Name {dup} -NoWait", "DaytonaConflict", ErrorCategory.ResourceBusy),
+            (_emu.Connect() + $"New-DaytonaSandbox -Name {dup} -NoWait | Out-Null\nNew-DaytonaSandbox -Name {dup} -NoWait", "DaytonaConflict", ErrorCategory.ResourceExists),
             (_emu.Connect() + "New-DaytonaSandbox -Snapshot no-such-snapshot -NoWait", "DaytonaValidation", ErrorCategory.InvalidArgument),
             ("Connect-Daytona -ApiKey (ConvertTo-SecureString 'k' -AsPlainText -Force) -ApiUrl 'http://127.0.0.1:9/api' -SkipValidation -MaximumRetryCount 0\nGet-DaytonaSandbox", "DaytonaConnectionFailed", ErrorCategory.ConnectionError),
             ("Get-DaytonaSandbox", "NotConnected", ErrorCategory.AuthenticationError),

@@ -99,8 +99,11 @@ public sealed record PsResult(
 }
 
 /// <summary>One in-process emulator per test class (TransitionMs 100), with an API key and a JWT.</summary>
-public sealed class EmulatorFixture : IAsyncLifetime
+public class EmulatorFixture : IAsyncLifetime
 {
+    /// <summary>How long each state transition takes (a fixture for slow transitions overrides it).</summary>
+    protected virtual int TransitionMs => 100;
+
     public const string ApiKey = "dtn_test_key_0123456789abcdef";
     public const string Jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl";
     public const string OrganizationId = "org-test-1";
@@ -110,7 +113,7 @@ public sealed class EmulatorFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var options = new EmulatorOptions { Urls = "http://127.0.0.1:0", TransitionMs = 100, Jwt = Jwt, OrganizationId = OrganizationId };
+        var options = new EmulatorOptions { Urls = "http://127.0.0.1:0", TransitionMs = TransitionMs, Jwt = Jwt, OrganizationId = OrganizationId };
         options.ApiKeys.Add(ApiKey);
         Server = await EmulatorServer.StartAsync(options);
     }
@@ -129,6 +132,30 @@ public sealed class EmulatorFixture : IAsyncLifetime
         {
             Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
         };
+        req.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiKey);
+        using var res = await http.SendAsync(req);
+        res.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>POST /_emulator/faults/next: the next <paramref name="count"/> requests matching method and path glob get <paramref name="kind"/>.</summary>
+    public async Task NextFaultAsync(string kind, string method, string path, int count = 1)
+    {
+        using var http = new HttpClient();
+        var json = System.Text.Json.JsonSerializer.Serialize(new { kind, method, path, count });
+        using var req = new HttpRequestMessage(HttpMethod.Post, Server.BaseUrl + "/_emulator/faults/next")
+        {
+            Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
+        };
+        req.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiKey);
+        using var res = await http.SendAsync(req);
+        res.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>DELETE /_emulator/faults/next: drops targeted faults not yet used.</summary>
+    public async Task ClearNextFaultsAsync()
+    {
+        using var http = new HttpClient();
+        using var req = new HttpRequestMessage(HttpMethod.Delete, Server.BaseUrl + "/_emulator/faults/next");
         req.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiKey);
         using var res = await http.SendAsync(req);
         res.EnsureSuccessStatusCode();

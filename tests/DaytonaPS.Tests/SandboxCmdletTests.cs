@@ -56,7 +56,8 @@ public sealed class SandboxCmdletTests : IClassFixture<EmulatorFixture>
     public void ResourcesOnlyWithAnImage()
     {
         var r = Run("New-DaytonaSandbox -Name x -Snapshot s -Cpu 2");
-        Assert.Contains(r.ErrorIds, id => id is "AmbiguousParameterSet" or "NamedParameterNotFound");
+        // Issue 8: no longer PowerShell's generic "parameter set cannot be resolved": a DaytonaPS error saying resources need -Image.
+        Assert.Contains("-Image", r.Record("DaytonaInvalidArgument").Exception.Message);
         var img = Run($"New-DaytonaSandbox -Name {Unique("img")} -Image python:3.12 -Cpu 2 -Memory 4 -NoWait").AssertNoErrors();
         Assert.Equal(2.0, Assert.Single(img.Output).Properties["Cpu"].Value);
     }
@@ -186,7 +187,7 @@ public sealed class SandboxCmdletTests : IClassFixture<EmulatorFixture>
             """).AssertNoErrors();
         foreach (var o in p.Output.Take(5))
         {
-            Assert.Equal("SandboxId", o.Properties["Alias"].Value);
+            Assert.Equal("SandboxId,Name", o.Properties["Alias"].Value);
             Assert.Equal("DaytonaPS.Sandbox[]", o.Properties["Input"].Value);
         }
         Assert.Equal("High", p.Output.Last().ToString());

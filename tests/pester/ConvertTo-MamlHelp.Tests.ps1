@@ -358,6 +358,14 @@ Describe 'ConvertTo-MamlHelp.ps1' {
             ($p | Out-String) | Should -Match "The thing's id\."
         }
 
+        It 'separates the examples with a blank line in -Examples' {
+            $lines = @((Get-Help Get-SampleThing -Examples | Out-String -Width 200) -split '\r?\n')
+            $second = [array]::FindIndex($lines, [Predicate[string]] { param($l) $l -match 'Example 2: One thing by id' })
+            $second | Should -BeGreaterThan 0
+            $lines[$second - 1].Trim() | Should -BeNullOrEmpty -Because 'the remarks of example 1 end before the blank line'
+            $lines[$second - 2].Trim() | Should -Be 'Gets things whose size is < 3.'
+        }
+
         It 'shows the about topic' {
             (Get-Help about_SampleHelpMod | Out-String) | Should -Match 'Describes the SampleHelpMod module'
         }
@@ -390,6 +398,8 @@ Describe 'ConvertTo-MamlHelp.ps1' {
 
         It 'leaves the prose as placeholders the doc guard rejects' {
             ($Skeleton.Synopsis -join ' ') | Should -Match '\{\{ Fill in the Synopsis \}\}'
+            ($Skeleton.Notes -join ' ') | Should -Match '\{\{ Fill in the Notes'
+            $Skeleton.EmptySections | Should -BeNullOrEmpty -Because 'every section of a skeleton holds a placeholder'
             @($Skeleton.Examples).Count | Should -Be 2
         }
 
@@ -402,12 +412,173 @@ Describe 'ConvertTo-MamlHelp.ps1' {
         }
     }
 
+    Context 'markdown that regular expressions got wrong' {
+        BeforeAll {
+            $MdDocs = Join-Path $TestDrive 'md-docs'
+            $MdOut = Join-Path $TestDrive 'md-out'
+            $null = New-Item -ItemType Directory -Path $MdDocs
+            Set-Content -LiteralPath (Join-Path $MdDocs 'Get-CodeThing.md') -Encoding utf8 -Value @'
+---
+external help file: DaytonaPS.dll-Help.xml
+Module Name: SampleHelpMod
+online version:
+schema: 2.0.0
+---
+
+# Get-CodeThing
+
+## SYNOPSIS
+Shows tokens as `***`.
+
+## SYNTAX
+
+```
+Get-CodeThing [-Name <String>] [<CommonParameters>]
+```
+
+## DESCRIPTION
+Sessions named `daytonaps-exec-*` are hidden; `a*b*c`, `**not bold**` and `_x_` stay as
+written, while **bold**, *italic* and _under_ lose their markers.
+
+An escaped \*star\*, a literal 2 * 3 * 4 and a `` `tick` `` span stay.
+- one item
+  wrapped
+- two
+
+```text
+code in a description
+  indented
+```
+
+## EXAMPLES
+
+### Example 1: Code with stars
+```powershell
+Get-CodeThing -Name '*' | Where-Object { $_.N -like '**x**' }
+```
+
+Remark with `*` and `**`.
+
+### Example 2: Another
+```powershell
+Get-CodeThing
+```
+
+## PARAMETERS
+
+### -Name
+Names like `web-*`; see [the docs](https://example.com/a_b_c).
+
+```yaml
+Type: String
+Parameter Sets: (All)
+Aliases:
+
+Required: False
+Position: Named
+Default value: None
+Accept pipeline input: False
+Accept wildcard characters: True
+```
+
+### CommonParameters
+See about_CommonParameters.
+
+## INPUTS
+
+### None
+Nothing.
+
+## OUTPUTS
+
+### System.Object
+Things.
+
+## NOTES
+`a_b_c` and `*` in a note.
+
+## RELATED LINKS
+'@
+            Set-Content -LiteralPath (Join-Path $MdDocs 'about_CodeThing.md') -Encoding utf8 -Value @'
+---
+schema: 2.0.0
+---
+
+# about_CodeThing
+
+## SHORT DESCRIPTION
+Masks tokens as `***` in `daytonaps-exec-*` sessions; **bold** goes.
+
+## LONG DESCRIPTION
+
+| Name | Value |
+| --- | --- |
+| `a*b*c` | *x* |
+
+1. First, with `**`.
+2. Second.
+'@
+            $null = & $Converter -Path $MdDocs -OutputPath $MdOut -UseBuiltInConverter
+            $MdDoc = [xml](Get-Content -LiteralPath (Join-Path $MdOut 'DaytonaPS.dll-Help.xml') -Raw)
+            $MdCommand = $MdDoc.SelectSingleNode('/msh:helpItems/command:command', $Ns)
+            $MdAbout = Get-Content -LiteralPath (Join-Path $MdOut 'about_CodeThing.help.txt') -Raw
+        }
+
+        It 'keeps code spans as written, stars and underscores included' {
+            $MdCommand.SelectSingleNode('command:details/maml:description/maml:para', $Ns).InnerText | Should -BeExactly 'Shows tokens as `***`.'
+            $paras = @($MdCommand.SelectNodes('maml:description/maml:para', $Ns) | ForEach-Object InnerText)
+            $paras[0] | Should -BeExactly 'Sessions named `daytonaps-exec-*` are hidden; `a*b*c`, `**not bold**` and `_x_` stay as written, while bold, italic and under lose their markers.'
+        }
+
+        It 'reads escapes, lone stars and double-backtick spans as CommonMark does' {
+            $paras = @($MdCommand.SelectNodes('maml:description/maml:para', $Ns) | ForEach-Object InnerText)
+            $paras[1] | Should -BeExactly 'An escaped *star*, a literal 2 * 3 * 4 and a `` `tick` `` span stay.'
+        }
+
+        It 'keeps a list that follows a paragraph as its own paragraph, and code in a description indented' {
+            $paras = @($MdCommand.SelectNodes('maml:description/maml:para', $Ns) | ForEach-Object InnerText)
+            $paras[2] | Should -BeExactly "- one item wrapped`n- two"
+            $paras[3] | Should -BeExactly "    code in a description`n      indented"
+            $paras.Count | Should -Be 4
+        }
+
+        It 'keeps example code and remarks, parameter text and notes as written' {
+            $example = $MdCommand.SelectSingleNode('command:examples/command:example', $Ns)
+            $example.SelectSingleNode('dev:code', $Ns).InnerText | Should -BeExactly 'Get-CodeThing -Name ''*'' | Where-Object { $_.N -like ''**x**'' }'
+            $example.SelectSingleNode('dev:remarks/maml:para', $Ns).InnerText | Should -BeExactly 'Remark with `*` and `**`.'
+            $MdCommand.SelectSingleNode("command:parameters/command:parameter[maml:name='Name']/maml:description/maml:para", $Ns).InnerText |
+                Should -BeExactly 'Names like `web-*`; see the docs (https://example.com/a_b_c).'
+            $MdCommand.SelectSingleNode('maml:alertSet/maml:alert/maml:para', $Ns).InnerText | Should -BeExactly '`a_b_c` and `*` in a note.'
+        }
+
+        It 'ends every example with an empty paragraph, for the blank line before the next' {
+            foreach ($example in $MdCommand.SelectNodes('command:examples/command:example', $Ns)) {
+                $paras = @($example.SelectNodes('dev:remarks/maml:para', $Ns))
+                $paras[-1].InnerText | Should -BeExactly ''
+            }
+        }
+
+        It 'keeps code spans in about topics, and renders tables and numbered lists' {
+            $MdAbout | Should -Match ([regex]::Escape('Masks tokens as `***` in `daytonaps-exec-*` sessions; bold goes.'))
+            $MdAbout | Should -Match ('(?m)^    ' + [regex]::Escape('| `a*b*c` | x |') + '\r?$')
+            $MdAbout | Should -Match '(?m)^    1\. First, with `\*\*`\.\r?$'
+            $MdAbout | Should -Match '(?m)^    2\. Second\.\r?$'
+        }
+    }
+
     Context 'bad input' {
         It 'fails on a page with no cmdlet heading, naming the file' {
             $bad = Join-Path $TestDrive 'bad'
             $null = New-Item -ItemType Directory -Path $bad
             Set-Content -LiteralPath (Join-Path $bad 'Get-Nothing.md') -Value "---`nschema: 2.0.0`n---`n`n## SYNOPSIS`nNo title.`n"
             { & $Converter -Path $bad -OutputPath (Join-Path $TestDrive 'bad-out') -UseBuiltInConverter } | Should -Throw '*Get-Nothing.md*'
+        }
+
+        It 'fails on front matter that is never closed, naming the file' {
+            $bad = Join-Path $TestDrive 'bad-front'
+            $null = New-Item -ItemType Directory -Path $bad
+            Set-Content -LiteralPath (Join-Path $bad 'Get-Open.md') -Value "---`nschema: 2.0.0`n`n# Get-Open`n`n## SYNOPSIS`nOpen.`n"
+            { & $Converter -Path $bad -OutputPath (Join-Path $TestDrive 'bad-front-out') -UseBuiltInConverter } | Should -Throw '*Get-Open.md*never closed*'
         }
     }
 }

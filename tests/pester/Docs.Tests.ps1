@@ -13,6 +13,7 @@ BeforeDiscovery {
     if (-not $Module) { $Module = Import-Module $ModuleFile -PassThru -ErrorAction SilentlyContinue | Where-Object Name -EQ 'DaytonaPS' | Select-Object -First 1 }
 
     $common = @([System.Management.Automation.Cmdlet]::CommonParameters) + @([System.Management.Automation.Cmdlet]::OptionalCommonParameters) + 'ProgressAction'
+    $DocFileNames = @(Get-ChildItem -LiteralPath (Join-Path $RepoRoot 'docs/en-US') -Filter '*.md' -File -ErrorAction SilentlyContinue | Sort-Object Name | ForEach-Object Name)
     $DocPageNames = @(
         Get-ChildItem -LiteralPath (Join-Path $RepoRoot 'docs/en-US') -Filter '*.md' -File -ErrorAction SilentlyContinue |
             Where-Object Name -NotLike 'about_*' | ForEach-Object BaseName
@@ -52,6 +53,85 @@ BeforeAll {
         ConvertFrom-HelpMarkdown -Path $path
     }
 
+    # The types a command takes from the pipeline (by value or by property name), arrays as their
+    # element type: the pipeline hands over one element at a time.
+    function Get-PipelineInputType($Command) {
+        @(foreach ($set in $Command.ParameterSets) {
+                foreach ($p in $set.Parameters) {
+                    if ($p.Name -in $CommonParameters) { continue }
+                    if (-not ($p.ValueFromPipeline -or $p.ValueFromPipelineByPropertyName)) { continue }
+                    if ($p.ParameterType.IsArray) { $p.ParameterType.GetElementType() } else { $p.ParameterType }
+                }
+            }) | Sort-Object FullName -Unique
+    }
+
+    # Whether piping an object of $Type binds: in some parameter set at least one parameter takes it
+    # (by value, or by property name through a property of that name or alias) and no mandatory
+    # pipeline parameter is left without a value.
+    function Test-BindsFromPipeline($Command, [type] $Type) {
+        $properties = @($Type.GetProperties() | ForEach-Object Name)
+        foreach ($set in $Command.ParameterSets) {
+            $bound = 0
+            $missing = 0
+            foreach ($p in $set.Parameters) {
+                if (-not ($p.ValueFromPipeline -or $p.ValueFromPipelineByPropertyName)) { continue }
+                $target = if ($p.ParameterType.IsArray) { $p.ParameterType.GetElementType() } else { $p.ParameterType }
+                $byValue = $p.ValueFromPipeline -and $target.IsAssignableFrom($Type)
+                $byName = $p.ValueFromPipelineByPropertyName -and @(@($p.Name) + @($p.Aliases) | Where-Object { $_ -in $properties }).Count -gt 0
+                if ($byValue -or $byName) { $bound++ } elseif ($p.IsMandatory) { $missing++ }
+            }
+            if ($bound -gt 0 -and $missing -eq 0) { return $true }
+        }
+        $false
+    }
+
+    # Every code span of a page as Markdig reads it (@{ Inline = $true/$false; Text }), without the
+    # code the converter reads as data rather than text: SYNTAX blocks, the yaml under each
+    # parameter, and the CommonParameters boilerplate.
+    function Get-DocCode([string] $Path) {
+        $builder = [Markdig.MarkdownExtensions]::UseYamlFrontMatter([Markdig.MarkdownPipelineBuilder]::new())
+        $pipeline = [Markdig.MarkdownExtensions]::UsePipeTables($builder).Build()
+        $doc = [Markdig.Markdown]::Parse([System.IO.File]::ReadAllText($Path), $pipeline)
+        $found = [System.Collections.Generic.List[object]]::new()
+        $addInline = {
+            param($container)
+            foreach ($i in $container) {
+                if ($i -is [Markdig.Syntax.Inlines.CodeInline]) { $found.Add(@{ Inline = $true; Text = $i.Content }) }
+                elseif ($i -is [Markdig.Syntax.Inlines.ContainerInline]) { & $addInline $i }
+            }
+        }
+        $addBlock = {
+            param($block)
+            if ($block -is [Markdig.Syntax.CodeBlock]) { $found.Add(@{ Inline = $false; Text = $block.Lines.ToString() }) }
+            elseif ($block -is [Markdig.Syntax.LeafBlock]) { if ($null -ne $block.Inline) { & $addInline $block.Inline } }
+            elseif ($block -is [Markdig.Syntax.ContainerBlock]) { foreach ($child in $block) { & $addBlock $child } }
+        }
+        $h2 = ''
+        $h3 = ''
+        foreach ($block in $doc) {
+            if ($block -is [Markdig.Extensions.Yaml.YamlFrontMatterBlock]) { continue }
+            if ($block -is [Markdig.Syntax.HeadingBlock]) {
+                $title = (@(foreach ($i in $block.Inline) { "$i" }) -join '').Trim()
+                if ($block.Level -le 2) { $h2 = $title; $h3 = '' } elseif ($block.Level -eq 3) { $h3 = $title }
+            }
+            if ($h2 -eq 'SYNTAX' -and $block -is [Markdig.Syntax.CodeBlock]) { continue }
+            if ($h2 -eq 'PARAMETERS' -and ($h3 -eq 'CommonParameters' -or ($block -is [Markdig.Syntax.FencedCodeBlock] -and "$($block.Info)" -match '^ya?ml$'))) { continue }
+            & $addBlock $block
+        }
+        , $found.ToArray()
+    }
+
+    # A code block is in the help when its lines are consecutive lines there, indented by nothing,
+    # four or eight spaces (example code, code in a paragraph, code in an about topic).
+    function Test-CodeBlockIn([string] $Code, [string] $Text) {
+        $have = "`n" + ((($Text -split '\r?\n') | ForEach-Object { $_.TrimEnd() }) -join "`n") + "`n"
+        foreach ($indent in '', '    ', '        ') {
+            $want = (($Code -split '\r?\n') | ForEach-Object { if ($_.Trim()) { ($indent + $_).TrimEnd() } else { '' } }) -join "`n"
+            if ($have.Contains("`n" + $want + "`n")) { return $true }
+        }
+        $false
+    }
+
     # Without a page only 'has a page' fails; the checks of its content are skipped, not piled on.
     function Skip-WithoutPage {
         if (-not $Page) { Set-ItResult -Skipped -Because "docs/en-US/$Name.md is missing" }
@@ -83,11 +163,47 @@ Describe 'about_DaytonaPS' {
         Join-Path $DocsPath 'about_DaytonaPS.md' | Should -Exist
     }
 
+    It 'has no empty section' {
+        (ConvertFrom-HelpMarkdown -Path (Join-Path $DocsPath 'about_DaytonaPS.md')).EmptySections | Should -BeNullOrEmpty
+    }
+
     It 'is what Get-Help about_DaytonaPS returns' {
         $text = Get-Help about_DaytonaPS -ErrorAction SilentlyContinue | Out-String
         $text | Should -Match 'about_DaytonaPS' -Because 'Get-Help must find the about topic in the imported module'
         $text | Should -Match 'SHORT DESCRIPTION'
         $text | Should -Not -Match '(?m)^schema:' -Because 'the markdown front matter is stripped'
+    }
+}
+
+Describe 'Code in the built help' {
+    BeforeAll {
+        $HelpFolder = Join-Path $Module.ModuleBase 'en-US'
+        $Maml = [xml](Get-Content -LiteralPath (Join-Path $HelpFolder 'DaytonaPS.dll-Help.xml') -Raw)
+        $MamlNs = [System.Xml.XmlNamespaceManager]::new($Maml.NameTable)
+        $MamlNs.AddNamespace('command', 'http://schemas.microsoft.com/maml/dev/command/2004/10')
+    }
+
+    It 'keeps every code span and code block of <_> as written' -ForEach $DocFileNames {
+        $source = Join-Path $DocsPath $_
+        $base = [System.IO.Path]::GetFileNameWithoutExtension($_)
+        if ($base -like 'about_*') {
+            $file = Join-Path $HelpFolder "$base.help.txt"
+            $file | Should -Exist
+            $text = Get-Content -LiteralPath $file -Raw
+        }
+        else {
+            $node = $Maml.SelectSingleNode("//command:command[command:details/command:name='$base']", $MamlNs)
+            $node | Should -Not -BeNullOrEmpty -Because "the MAML has a command:command for $base"
+            $text = @($node.SelectNodes('.//text()') | ForEach-Object Value) -join "`n"
+        }
+        $flat = $text -replace '\s+', ' '
+        $code = Get-DocCode $source
+        $code.Count | Should -BeGreaterThan 0 -Because "$_ has code spans to check"
+        $missing = @(foreach ($c in $code) {
+                if ($c.Inline) { if (-not $flat.Contains(($c.Text -replace '\s+', ' '))) { '`' + $c.Text + '`' } }
+                elseif (-not (Test-CodeBlockIn -Code $c.Text -Text $text)) { $c.Text }
+            })
+        $missing | Should -BeNullOrEmpty -Because 'code reaches Get-Help exactly as the page writes it'
     }
 }
 
@@ -138,6 +254,42 @@ Describe '<Name>' -ForEach $CommandCases {
         $Page.Sections.Contains('OUTPUTS') | Should -BeTrue -Because 'the page needs ## OUTPUTS'
         @($Page.Inputs).Count | Should -BeGreaterThan 0 -Because '## INPUTS lists a ### type (or ### None)'
         @($Page.Outputs).Count | Should -BeGreaterThan 0 -Because '## OUTPUTS lists a ### type (or ### None)'
+    }
+
+    It 'has no empty section' {
+        Skip-WithoutPage
+        $Page.EmptySections | Should -BeNullOrEmpty -Because 'Get-Help shows an empty heading; write the section or remove it'
+    }
+
+    It 'lists in INPUTS the types it takes from the pipeline' {
+        Skip-WithoutPage
+        $accepted = @(Get-PipelineInputType $Command)
+        $listed = @($Page.Inputs | ForEach-Object { $_.TypeName.Trim() -replace '\[\]$', '' })
+        if ($accepted.Count -eq 0) {
+            $listed | Should -Be @('None') -Because 'no parameter takes pipeline input'
+            return
+        }
+        $listed | Should -Not -Contain 'None' -Because "parameters take $($accepted.FullName -join ', ') from the pipeline"
+        foreach ($t in $accepted) {
+            $listed | Should -Contain $t.FullName -Because "a parameter takes $($t.FullName) from the pipeline"
+        }
+        foreach ($name in @($listed | Where-Object { $_ -notin $accepted.FullName })) {
+            $type = $name -as [type]
+            $type | Should -Not -BeNullOrEmpty -Because "INPUTS names $name, which no parameter takes and which is no loaded type"
+            Test-BindsFromPipeline $Command $type | Should -BeTrue -Because "INPUTS names $name, so piping one must bind (by value or by property name)"
+        }
+    }
+
+    It 'separates its examples with a blank line in Get-Help -Examples' {
+        Skip-WithoutPage
+        $help = Get-Help $Name -Examples
+        $titles = @($help.examples.example | ForEach-Object { $_.title.Trim() })
+        $lines = @(($help | Out-String -Width 400) -split '\r?\n')
+        foreach ($title in ($titles | Select-Object -Skip 1)) {
+            $at = [array]::FindIndex($lines, [Predicate[string]] { param($l) $l.Trim() -eq $title })
+            $at | Should -BeGreaterThan 0 -Because "Get-Help $Name -Examples shows '$title'"
+            $lines[$at - 1].Trim() | Should -BeNullOrEmpty -Because "a blank line separates '$title' from the example before it"
+        }
     }
 
     It 'has no PlatyPS placeholder anywhere' {

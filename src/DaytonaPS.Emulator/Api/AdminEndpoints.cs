@@ -8,6 +8,12 @@ namespace DaytonaPS.Emulator.Api;
 /// auth as /api; never subject to faults or rate limits).
 ///   GET/PUT /_emulator/faults   {faultRate, faultKinds, latencyMs, seed, rateLimits, slowMs, retryAfterSec}
 ///                               PUT changes only the fields present; rateLimits merges per name.
+///   POST    /_emulator/faults/next  {kind, method?, path?, count?}: the next `count` (default 1)
+///                               requests matching method (default any) and path (a glob: '*' within
+///                               a segment, '**' across; default any) get fault `kind`, whatever
+///                               faultRate says and without drawing from the seed. 201 {the rule}.
+///   GET     /_emulator/faults/next  the rules with uses left, in match order (count = uses left)
+///   DELETE  /_emulator/faults/next  drops them all (204)
 ///   GET/PUT /_emulator/clock    {minuteMs, tickMs}: length of an auto-stop "minute", check period
 ///   POST    /_emulator/tick     runs the auto-stop/archive/delete/TTL check now
 ///   PUT     /_emulator/sandboxes/{idOrName}/error  {errorReason?, recoverable?}: put a sandbox in 'error'
@@ -17,6 +23,7 @@ public static class AdminEndpoints
     public static void Map(WebApplication app)
     {
         var g = app.MapGroup("/_emulator");
+        Runtime.RuntimeEndpoints.Map(g);
 
         g.MapGet("/faults", (EmulatorContext ctx) => SandboxEndpoints.Json(View(ctx.Faults.Current)));
 
@@ -59,6 +66,19 @@ public static class AdminEndpoints
             ctx.Faults.Update(v);
             if (limitsChanged) ctx.RateLimiter.Reset();
             return SandboxEndpoints.Json(View(ctx.Faults.Current));
+        });
+
+        g.MapPost("/faults/next", async (HttpContext http, EmulatorContext ctx) =>
+        {
+            var rule = Targeted(await ReadObjectAsync(http));
+            ctx.Faults.AddTargeted(rule);
+            return SandboxEndpoints.Json(View(rule), 201);
+        });
+        g.MapGet("/faults/next", (EmulatorContext ctx) => SandboxEndpoints.Json(ctx.Faults.Targeted.Select(View).ToList()));
+        g.MapDelete("/faults/next", (EmulatorContext ctx) =>
+        {
+            ctx.Faults.ClearTargeted();
+            return Results.NoContent();
         });
 
         g.MapGet("/clock", (EmulatorContext ctx) => SandboxEndpoints.Json(Clock(ctx)));
@@ -109,6 +129,57 @@ public static class AdminEndpoints
         rateLimits = v.RateLimits,
         slowMs = v.SlowMs,
         retryAfterSec = v.RetryAfterSec,
+    };
+
+    private static object View(TargetedFault rule) => new
+    {
+        kind = rule.Kind,
+        method = rule.Method,
+        path = rule.Path,
+        count = rule.Remaining,
+    };
+
+    private static TargetedFault Targeted(JsonElement body)
+    {
+        string? kind = null, method = null, path = null;
+        var count = 1;
+        foreach (var p in body.EnumerateObject())
+        {
+            switch (p.Name)
+            {
+                case "kind":
+                    kind = p.Value.ValueKind switch
+                    {
+                        JsonValueKind.String => p.Value.GetString(),
+                        JsonValueKind.Number => p.Value.GetRawText(),
+                        _ => throw new DaytonaHttpException(400, "kind must be a string"),
+                    };
+                    break;
+                case "method":
+                    method = OptionalString(p);
+                    break;
+                case "path":
+                    path = OptionalString(p);
+                    if (path is not null && !path.StartsWith('/')) throw new DaytonaHttpException(400, "path must start with /");
+                    break;
+                case "count":
+                    count = (int)Number(p, 1, int.MaxValue);
+                    break;
+                default:
+                    throw new DaytonaHttpException(400, $"property {p.Name} should not exist");
+            }
+        }
+        if (kind is null) throw new DaytonaHttpException(400, "kind should not be empty");
+        var known = EmulatorOptions.KnownFaultKinds.FirstOrDefault(k => k.Equals(kind, StringComparison.OrdinalIgnoreCase))
+            ?? throw new DaytonaHttpException(400, $"unknown fault kind '{kind}'; use {string.Join(", ", EmulatorOptions.KnownFaultKinds)}");
+        return new TargetedFault(known, method is null or "*" ? null : method.ToUpperInvariant(), path, count);
+    }
+
+    private static string? OptionalString(JsonProperty p) => p.Value.ValueKind switch
+    {
+        JsonValueKind.Null => null,
+        JsonValueKind.String => p.Value.GetString() is { Length: > 0 } text ? text : null,
+        _ => throw new DaytonaHttpException(400, $"{p.Name} must be a string"),
     };
 
     private static object Clock(EmulatorContext ctx) => new

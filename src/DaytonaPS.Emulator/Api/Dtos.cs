@@ -256,7 +256,4 @@ internal static class Parse
         "false" => false,
         _ => throw new Infrastructure.DaytonaHttpException(400, "Validation failed (boolean string is expected)"),
     };
-
-    /// <summary>Route values keep %2F encoded; names may contain '/' (snapshot names do).</summary>
-    public static string RouteId(string value) => Uri.UnescapeDataString(value);
 }

@@ -77,8 +77,9 @@ internal static class MiscEndpoints
             createdAt = Iso.Format(Started),
             updatedAt = Iso.Format(Started),
         };
-        app.MapGet("/api/regions", () => SandboxEndpoints.Json(new[] { Region("us"), Region("eu") }));
-        app.MapGet("/api/shared-regions", () => SandboxEndpoints.Json(new[] { Region("us"), Region("eu") }));
+        // The regions of --targets (default us, eu), the first being the organization's default.
+        app.MapGet("/api/regions", (EmulatorContext ctx) => SandboxEndpoints.Json(ctx.Options.Targets.Select(Region).ToList()));
+        app.MapGet("/api/shared-regions", (EmulatorContext ctx) => SandboxEndpoints.Json(ctx.Options.Targets.Select(Region).ToList()));
     }
 
     /// <summary>Like Daytona's masked value: a short prefix and suffix at most; short keys are fully hidden.</summary>

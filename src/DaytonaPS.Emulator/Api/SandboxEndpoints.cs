@@ -34,7 +34,7 @@ internal static class SandboxEndpoints
         g.MapPost("/{id}/resize", async (string id, HttpContext http, EmulatorContext ctx) =>
         {
             var body = await JsonBody.ReadAsync<ResizeSandboxRequest>(http);
-            return Lifecycle(ctx, id, (store, s) => SandboxLifecycle.Resize(store, s, body));
+            return Lifecycle(ctx, id, (store, s) => SandboxLifecycle.Resize(store, s, body, ctx.Options));
         });
         g.MapPost("/{id}/backup", (string id, EmulatorContext ctx) => Reply(ctx, Find(ctx, id)));
 
@@ -122,7 +122,7 @@ internal static class SandboxEndpoints
         SandboxAccessEndpoints.Map(g);
     }
 
-    internal static SandboxRecord Find(EmulatorContext ctx, string id) => ctx.Store.Get(Parse.RouteId(id));
+    internal static SandboxRecord Find(EmulatorContext ctx, string id) => ctx.Store.Get(id);
 
     internal static IResult Json(object? value, int status = 200) => Results.Json(value, JsonDefaults.Options, statusCode: status);
 

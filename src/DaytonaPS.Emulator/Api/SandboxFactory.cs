@@ -10,7 +10,9 @@ internal static class SandboxFactory
 {
     public static SandboxRecord Create(EmulatorContext context, CreateSandboxRequest body)
     {
-        // The order of these checks follows server v0.190's controller.
+        // The DTO's validation comes first; then the checks in the order of server v0.190's
+        // controller, then its service (the region first).
+        SafeDisplayString.Check(body.Name, "name");
         SnapshotRecord? snapshot = null;
         if (body.BuildInfo is not null)
         {
@@ -24,6 +26,11 @@ internal static class SandboxFactory
             // Zero is falsy in the server's check, so an explicit 0 passes.
             if (body.Cpu is > 0 || body.Gpu is > 0 || body.Memory is > 0 || body.Disk is > 0 || body.GpuType is { Count: > 0 })
                 throw new DaytonaHttpException(400, "Cannot specify Sandbox resources when using a snapshot");
+        }
+
+        var target = OrganizationLimits.Region(context, body.Target);
+        if (body.BuildInfo is null)
+        {
             var wanted = string.IsNullOrEmpty(body.Snapshot) ? SnapshotStore.DefaultSnapshotName : body.Snapshot;
             snapshot = context.Snapshots.Find(wanted)
                 ?? throw new DaytonaHttpException(400, $"Snapshot {wanted} not found. Did you add it through the Daytona Dashboard?");
@@ -39,6 +46,11 @@ internal static class SandboxFactory
         CheckMin(body.Memory, "memory", 1);
         CheckMin(body.Disk, "disk", 1);
         CheckMin(body.Gpu, "gpu", 0);
+
+        var cpu = snapshot?.Cpu ?? body.Cpu ?? 1;
+        var memory = snapshot?.Mem ?? body.Memory ?? 1;
+        var disk = snapshot?.Disk ?? body.Disk ?? 3;
+        OrganizationLimits.CheckPerSandbox(context.Options, cpu, memory, disk);
 
         var volumes = new List<SandboxVolumeDto>();
         foreach (var mount in body.Volumes ?? [])
@@ -61,8 +73,10 @@ internal static class SandboxFactory
         }
 
         var id = Guid.NewGuid().ToString();
+        var runtime = SandboxRuntime.Create(context, id, snapshot?.Name, body.User);
+        // Laying out the sandbox's files takes a moment; it is not idle time.
+        runtime.Prepare();
         var now = DateTime.UtcNow;
-        var runtime = new SandboxRuntime(Path.Combine(context.DataDir, "sandboxes", id), context.Options);
         var sandbox = new SandboxRecord(id, string.IsNullOrEmpty(body.Name) ? id : body.Name, runtime)
         {
             OrganizationId = context.Options.EffectiveOrganizationId,
@@ -76,11 +90,11 @@ internal static class SandboxFactory
             DomainAllowList = body.DomainAllowList,
             OutboundProxyUrl = body.OutboundProxyUrl,
             OtelEndpointOverride = body.OtelEndpointOverride,
-            Target = string.IsNullOrEmpty(body.Target) ? "us" : body.Target,
-            Cpu = snapshot?.Cpu ?? body.Cpu ?? 1,
+            Target = target,
+            Cpu = cpu,
             Gpu = snapshot?.Gpu ?? body.Gpu ?? 0,
-            Memory = snapshot?.Mem ?? body.Memory ?? 1,
-            Disk = snapshot?.Disk ?? body.Disk ?? 3,
+            Memory = memory,
+            Disk = disk,
             GpuType = body.GpuType?.FirstOrDefault(),
             AutoStopInterval = body.AutoStopInterval ?? 15,
             AutoPauseInterval = body.AutoPauseInterval ?? 0,
@@ -94,8 +108,8 @@ internal static class SandboxFactory
             LinkedSandboxId = linked,
         };
 
-        context.Store.Add(sandbox);
-        runtime.Prepare();
+        try { context.Store.Add(sandbox); }
+        catch { runtime.Destroy(); throw; }
         if (snapshot is not null) snapshot.LastUsedAt = now;
         lock (context.Store.Sync)
         {

@@ -78,7 +78,7 @@ internal static class SandboxLifecycle
         throw new DaytonaHttpException(422, "Pause is not supported by the emulator");
     }
 
-    public static void Resize(SandboxStore store, SandboxRecord s, ResizeSandboxRequest body)
+    public static void Resize(SandboxStore store, SandboxRecord s, ResizeSandboxRequest body, EmulatorOptions options)
     {
         if (body.Cpu is null && body.Memory is null && body.Disk is null && body.Gpu is null)
             throw new DaytonaHttpException(400, "At least one of cpu, memory or disk must be specified");
@@ -97,6 +97,8 @@ internal static class SandboxLifecycle
         }
         if (!stopped && (body.Cpu < s.Cpu || body.Memory < s.Memory))
             throw new DaytonaHttpException(400, "Sandbox must be stopped to decrease cpu or memory");
+
+        OrganizationLimits.CheckPerSandbox(options, body.Cpu ?? s.Cpu, body.Memory ?? s.Memory, body.Disk ?? s.Disk);
 
         s.Cpu = body.Cpu ?? s.Cpu;
         s.Memory = body.Memory ?? s.Memory;

@@ -45,7 +45,7 @@ internal static class SnapshotEndpoints
 
         // Catch-all so names with '/' work whether or not the client encodes them.
         g.MapGet("/{**idOrName}", (string idOrName, EmulatorContext ctx) =>
-            SandboxEndpoints.Json(store(ctx).ToDto(store(ctx).Get(Parse.RouteId(idOrName)))));
+            SandboxEndpoints.Json(store(ctx).ToDto(store(ctx).Get(idOrName))));
 
         g.MapPost("", async (HttpContext http, EmulatorContext ctx) =>
         {
@@ -55,7 +55,7 @@ internal static class SnapshotEndpoints
 
         g.MapDelete("/{id}", (string id, EmulatorContext ctx) =>
         {
-            var snapshot = store(ctx).Get(Parse.RouteId(id));
+            var snapshot = store(ctx).Get(id);
             if (snapshot.General) throw new DaytonaHttpException(403, "Cannot delete a general snapshot");
             store(ctx).Remove(snapshot);
             return Results.Ok();
@@ -63,7 +63,7 @@ internal static class SnapshotEndpoints
 
         g.MapPost("/{id}/activate", (string id, EmulatorContext ctx) =>
         {
-            var snapshot = store(ctx).Get(Parse.RouteId(id));
+            var snapshot = store(ctx).Get(id);
             lock (store(ctx).Sync)
             {
                 if (snapshot.State == "active") throw new DaytonaHttpException(400, "Snapshot is already active");
@@ -75,7 +75,7 @@ internal static class SnapshotEndpoints
 
         g.MapPost("/{id}/deactivate", (string id, EmulatorContext ctx) =>
         {
-            var snapshot = store(ctx).Get(Parse.RouteId(id));
+            var snapshot = store(ctx).Get(id);
             lock (store(ctx).Sync)
             {
                 if (snapshot.State == "inactive") throw new DaytonaHttpException(400, "Snapshot is already inactive");
@@ -86,12 +86,12 @@ internal static class SnapshotEndpoints
 
         g.MapGet("/{id}/build-logs-url", (string id, EmulatorContext ctx) =>
         {
-            var snapshot = store(ctx).Get(Parse.RouteId(id));
+            var snapshot = store(ctx).Get(id);
             return SandboxEndpoints.Json(new { url = $"{ctx.ApiUrl}/snapshots/{snapshot.Id}/build-logs" });
         });
         g.MapGet("/{id}/build-logs", async (string id, HttpContext http, EmulatorContext ctx) =>
         {
-            var snapshot = store(ctx).Get(Parse.RouteId(id));
+            var snapshot = store(ctx).Get(id);
             http.Response.ContentType = "text/plain; charset=utf-8";
             await http.Response.WriteAsync($"Pulling {snapshot.ImageName ?? snapshot.Name} (emulated)\n", http.RequestAborted);
             while (http.Request.Query["follow"] == "true" && snapshot.State is "pending" or "pulling" or "building")

@@ -20,12 +20,12 @@ internal static class VolumeEndpoints
             return SandboxEndpoints.Json(ctx.Volumes.ToDto(ctx.Volumes.Create(body.Name)));
         });
         g.MapGet("/by-name/{name}", (string name, EmulatorContext ctx) =>
-            SandboxEndpoints.Json(ctx.Volumes.ToDto(ctx.Volumes.GetByName(Parse.RouteId(name)))));
+            SandboxEndpoints.Json(ctx.Volumes.ToDto(ctx.Volumes.GetByName(name))));
         g.MapGet("/{volumeId}", (string volumeId, EmulatorContext ctx) =>
-            SandboxEndpoints.Json(ctx.Volumes.ToDto(ctx.Volumes.GetById(Parse.RouteId(volumeId)))));
+            SandboxEndpoints.Json(ctx.Volumes.ToDto(ctx.Volumes.GetById(volumeId))));
         g.MapDelete("/{volumeId}", (string volumeId, EmulatorContext ctx) =>
         {
-            ctx.Volumes.Delete(ctx.Volumes.GetById(Parse.RouteId(volumeId)), ctx.Store);
+            ctx.Volumes.Delete(ctx.Volumes.GetById(volumeId), ctx.Store);
             return Results.Ok();
         });
     }

@@ -21,6 +21,7 @@ public sealed class ErrorMiddleware(RequestDelegate next)
         try
         {
             await next(http);
+            if (http.RequestAborted.IsCancellationRequested) return; // e.g. a lost-reply fault
             if (http.Response.StatusCode == 405 && !http.Response.HasStarted)
                 await WriteAsync(http, 404, $"Cannot {http.Request.Method} {path}");
         }

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace DaytonaPS.Emulator.Infrastructure;
 
@@ -7,7 +8,10 @@ namespace DaytonaPS.Emulator.Infrastructure;
 /// /toolbox requests. Never on /_emulator (the admin endpoint must stay reachable), /api/config
 /// or /api/health (so clients and readiness probes can always discover the emulator).
 /// An injected fault replaces the request: the handler does not run, so nothing changes state.
-/// Except ws-drop (log-follow WebSockets only): the handler runs and drops the socket mid-stream.
+/// Except ws-drop (log-follow WebSockets only): the handler runs and drops the socket mid-stream;
+/// and lost-reply (never WebSockets): the handler runs to the end, so the sandbox is created,
+/// deleted, its command run, ..., and then the connection drops before any byte of the reply.
+/// A targeted fault (POST /_emulator/faults/next) is taken before the random draw.
 /// </summary>
 public sealed class FaultMiddleware(RequestDelegate next, EmulatorContext context)
 {
@@ -34,9 +38,12 @@ public sealed class FaultMiddleware(RequestDelegate next, EmulatorContext contex
             return;
         }
 
-        var logFollowSocket = http.WebSockets.IsWebSocketRequest && http.Request.Query["follow"] == "true"
+        var webSocket = http.WebSockets.IsWebSocketRequest;
+        var logFollowSocket = webSocket && http.Request.Query["follow"] == "true"
             && (path.Value ?? "").EndsWith("/logs", StringComparison.Ordinal);
-        switch (context.Faults.NextFault(logFollowSocket))
+        var fault = context.Faults.TakeTargeted(http.Request.Method, path.Value ?? "", webSocket, logFollowSocket)
+            ?? context.Faults.NextFault(webSocket, logFollowSocket);
+        switch (fault)
         {
             case null:
                 await next(http);
@@ -45,6 +52,9 @@ public sealed class FaultMiddleware(RequestDelegate next, EmulatorContext contex
                 // The log endpoint sends part of the stream, then drops the connection (no close frame).
                 http.Items[WsDropItem] = true;
                 await next(http);
+                break;
+            case FaultSettings.LostReply:
+                await LoseReplyAsync(http);
                 break;
             case "500":
                 await DaytonaErrors.WriteAsync(http, 500, "An unexpected error occurred.");
@@ -73,6 +83,25 @@ public sealed class FaultMiddleware(RequestDelegate next, EmulatorContext contex
                 await next(http);
                 break;
         }
+    }
+
+    /// <summary>
+    /// Runs the rest of the pipeline with the response going nowhere (not even its status line),
+    /// then drops the connection: the client sees EOF or a reset, as when a reply is lost after
+    /// the server acted. Whatever the handler answered, or threw, is lost with it.
+    /// </summary>
+    private async Task LoseReplyAsync(HttpContext http)
+    {
+        http.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(Stream.Null));
+        try
+        {
+            await next(http);
+        }
+        catch (Exception)
+        {
+            // Lost with the reply.
+        }
+        http.Abort();
     }
 
     /// <summary>Sends headers and part of a body, then drops the connection (the client sees a reset).</summary>

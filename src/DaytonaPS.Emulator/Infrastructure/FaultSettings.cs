@@ -18,6 +18,7 @@ public sealed class FaultSettings
     private readonly object _sync = new();
     private Values _current;
     private Random _random;
+    private readonly List<TargetedFault> _targeted = new();
 
     public FaultSettings(EmulatorOptions options)
     {
@@ -58,23 +59,72 @@ public sealed class FaultSettings
     }
 
     /// <summary>
-    /// Draws whether this request gets a fault, and which: null for none. ws-drop only applies to
-    /// log-follow WebSockets; for other requests it is left out of the draw (and a request with
-    /// no applicable kind draws nothing), so it does not disturb their seeded sequence.
+    /// Draws whether this request gets a fault, and which: null for none. Only kinds that apply
+    /// to the request take part (ws-drop: log-follow WebSockets only; lost-reply: never a
+    /// WebSocket), and a request with no applicable kind draws nothing, so opt-in kinds do not
+    /// disturb the seeded sequence of the others.
     /// </summary>
-    public string? NextFault(bool logFollowSocket = false)
+    public string? NextFault(bool webSocket = false, bool logFollowSocket = false)
     {
         lock (_sync)
         {
             var v = _current;
-            IReadOnlyList<string> kinds = logFollowSocket ? v.FaultKinds : v.FaultKinds.Where(k => k != WsDrop).ToArray();
-            if (v.FaultRate <= 0 || kinds.Count == 0) return null;
+            var kinds = v.FaultKinds.Where(k => Applies(k, webSocket, logFollowSocket)).ToArray();
+            if (v.FaultRate <= 0 || kinds.Length == 0) return null;
             if (_random.NextDouble() >= v.FaultRate) return null;
-            return kinds[_random.Next(kinds.Count)];
+            return kinds[_random.Next(kinds.Length)];
         }
     }
 
+    /// <summary>
+    /// Consumes one use of the first targeted fault that matches this request, if any: targeted
+    /// faults apply whatever faultRate says and draw nothing from the seeded sequence.
+    /// </summary>
+    public string? TakeTargeted(string method, string path, bool webSocket, bool logFollowSocket)
+    {
+        lock (_sync)
+        {
+            var rule = _targeted.FirstOrDefault(r => r.Matches(method, path) && Applies(r.Kind, webSocket, logFollowSocket));
+            if (rule is null) return null;
+            if (--rule.Remaining == 0) _targeted.Remove(rule);
+            return rule.Kind;
+        }
+    }
+
+    /// <summary>Queues a targeted fault (POST /_emulator/faults/next).</summary>
+    public void AddTargeted(TargetedFault fault)
+    {
+        lock (_sync) _targeted.Add(fault);
+    }
+
+    /// <summary>The targeted faults with uses left, in the order they are matched.</summary>
+    public IReadOnlyList<TargetedFault> Targeted
+    {
+        get { lock (_sync) return _targeted.Select(r => r.Copy()).ToArray(); }
+    }
+
+    public void ClearTargeted()
+    {
+        lock (_sync) _targeted.Clear();
+    }
+
+    /// <summary>Whether a fault kind can happen to this request.</summary>
+    public static bool Applies(string kind, bool webSocket, bool logFollowSocket) => kind switch
+    {
+        WsDrop => logFollowSocket,
+        LostReply => !webSocket,
+        _ => true,
+    };
+
     public const string WsDrop = "ws-drop";
+    public const string LostReply = "lost-reply";
+
+    private int _wsDrops;
+
+    /// <summary>How many log-follow WebSockets a ws-drop fault has cut so far (tests wait on it instead of a clock).</summary>
+    public int WsDrops => Volatile.Read(ref _wsDrops);
+
+    internal void CountWsDrop() => Interlocked.Increment(ref _wsDrops);
 
     /// <summary>Kinds in a fixed order, so a seed picks the same kinds whatever order they were given in.</summary>
     public static IReadOnlyList<string> Canonical(IEnumerable<string> kinds)

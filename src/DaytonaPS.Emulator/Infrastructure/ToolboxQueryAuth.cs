@@ -29,7 +29,8 @@ internal static class ToolboxQueryAuth
         var segments = (rest.Value ?? "").TrimStart('/').Split('/', 2);
         if (segments[0].Length == 0) return Outcome.NotApplicable;
         var query = http.Request.Query;
-        context.Store.TryGet(segments[0], out var sandbox);
+        // Decoded as the route value will be, so the signature is checked against the same sandbox.
+        context.Store.TryGet(RawPathRouting.Decode(segments[0]), out var sandbox);
         var operation = segments.Length > 1 ? "/" + segments[1] : "";
 
         if (query.ContainsKey("signature") && IsSignedOperation(http.Request.Method, operation))

@@ -118,18 +118,18 @@ internal static partial class BulkUpload
                 var index = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
                 if (match.Groups[2].Value == "path")
                 {
-                    var target = runtime.Paths.Resolve(await ReadTextAsync(section.Body, http.RequestAborted));
+                    var target = runtime.Paths.Resolve(await ReadTextAsync(section.Body, http.RequestAborted), write: true);
                     paths[index] = target;
                     if (spooled.Remove(index, out var spool))
                     {
                         await using var from = File.OpenRead(spool);
-                        await FileEndpoints.WriteFileAsync(from, target, http.RequestAborted);
+                        await FileEndpoints.WriteFileAsync(runtime, from, target, http.RequestAborted);
                         File.Delete(spool);
                     }
                 }
                 else if (paths.TryGetValue(index, out var target))
                 {
-                    await FileEndpoints.WriteFileAsync(section.Body, target, http.RequestAborted);
+                    await FileEndpoints.WriteFileAsync(runtime, section.Body, target, http.RequestAborted);
                 }
                 else
                 {

@@ -25,7 +25,7 @@ public static class FileEndpoints
         group.MapGet("/files/info", (HttpContext http, string? path) =>
         {
             var resolved = Paths(http).Resolve(path);
-            return Results.Json(FileInfoMapper.Describe(resolved.HostPath, resolved.ApiPath), JsonDefaults.Options);
+            return Results.Json(FileInfoMapper.Describe(resolved.HostPath, resolved.ApiPath, Ids(http)), JsonDefaults.Options);
         });
         group.MapGet("/files/download", Download);
         group.MapPost("/files/bulk-download", (Func<HttpContext, Task>)BulkDownload.WriteAsync);
@@ -43,6 +43,8 @@ public static class FileEndpoints
 
     internal static SandboxPaths Paths(HttpContext http) => http.Sandbox().Runtime.Paths;
 
+    private static Runtime.IdMap Ids(HttpContext http) => http.Sandbox().Runtime.Container.Ids;
+
     private static IResult List(HttpContext http, string? path, string? depth)
     {
         var levels = 1;
@@ -52,11 +54,11 @@ public static class FileEndpoints
         if (File.Exists(dir.HostPath)) throw ToolboxException.BadRequest($"not a directory: {dir.ApiPath}");
         if (!Directory.Exists(dir.HostPath)) throw ToolboxException.NotFound($"directory not found: {dir.ApiPath}");
         var entries = new List<FileInfoDto>();
-        AddEntries(entries, dir.HostPath, dir.ApiPath, levels);
+        AddEntries(entries, dir.HostPath, dir.ApiPath, levels, Ids(http));
         return Results.Json(entries, JsonDefaults.Options);
     }
 
-    private static void AddEntries(List<FileInfoDto> into, string hostDir, string apiDir, int levels)
+    private static void AddEntries(List<FileInfoDto> into, string hostDir, string apiDir, int levels, Runtime.IdMap ids)
     {
         var children = new DirectoryInfo(hostDir).EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = true })
             .OrderBy(e => e.Name, StringComparer.Ordinal);
@@ -64,10 +66,10 @@ public static class FileEndpoints
         {
             var apiPath = (apiDir == "/" ? "" : apiDir) + "/" + child.Name;
             FileInfoDto dto;
-            try { dto = FileInfoMapper.Describe(child.FullName, apiPath); }
+            try { dto = FileInfoMapper.Describe(child.FullName, apiPath, ids); }
             catch (ToolboxException) { continue; } // vanished meanwhile
             into.Add(dto);
-            if (levels > 1 && dto.IsDir) AddEntries(into, child.FullName, apiPath, levels - 1);
+            if (levels > 1 && dto.IsDir) AddEntries(into, child.FullName, apiPath, levels - 1, ids);
         }
     }
 
@@ -82,7 +84,8 @@ public static class FileEndpoints
 
     private static async Task<IResult> UploadV2(HttpContext http, string? path)
     {
-        var target = Paths(http).Resolve(path);
+        var target = Paths(http).Resolve(path, write: true);
+        var runtime = http.Sandbox().Runtime;
         if (MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var type) && type.MediaType.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase))
         {
             var reader = BulkUpload.Reader(http, type);
@@ -90,25 +93,31 @@ public static class FileEndpoints
             while ((section = await reader.ReadNextSectionAsync(http.RequestAborted)) is not null)
             {
                 if (BulkUpload.FieldName(section) != "file") continue;
-                await WriteFileAsync(section.Body, target, http.RequestAborted);
+                await WriteFileAsync(runtime, section.Body, target, http.RequestAborted);
                 return Uploaded(target);
             }
             throw ToolboxException.BadRequest("multipart field 'file' is required");
         }
-        await WriteFileAsync(http.Request.Body, target, http.RequestAborted);
+        await WriteFileAsync(runtime, http.Request.Body, target, http.RequestAborted);
         return Uploaded(target);
     }
 
     private static IResult Uploaded(SandboxPaths.Resolved target) =>
         Results.Json(new { name = Path.GetFileName(target.HostPath), path = target.ApiPath, type = "file" }, JsonDefaults.Options);
 
-    /// <summary>Streams body into the target (parents created, an existing file replaced) via a temp file beside it.</summary>
-    internal static async Task WriteFileAsync(Stream body, SandboxPaths.Resolved target, CancellationToken cancellationToken)
+    /// <summary>
+    /// Streams body into the target (parents created, an existing file replaced) via a temp file
+    /// beside it. The file keeps an existing file's mode (a chmod +x script stays executable) and
+    /// belongs to the sandbox user, as if the sandbox had written it.
+    /// </summary>
+    internal static async Task WriteFileAsync(SandboxRuntime runtime, Stream body, SandboxPaths.Resolved target, CancellationToken cancellationToken)
     {
+        if (target.ReadOnly) throw ToolboxException.Forbidden($"read-only file system: {target.ApiPath}");
         if (Directory.Exists(target.HostPath)) throw ToolboxException.BadRequest($"path is a directory: {target.ApiPath}");
         var dir = Path.GetDirectoryName(target.HostPath)!;
         if (File.Exists(dir)) throw ToolboxException.BadRequest($"parent is not a directory: {target.ApiPath}");
-        Directory.CreateDirectory(dir);
+        CreateDirectories(runtime, dir, null);
+        UnixFileMode? keepMode = !OperatingSystem.IsWindows() && File.Exists(target.HostPath) ? File.GetUnixFileMode(target.HostPath) : null;
         var temp = Path.Combine(dir, $".{Path.GetFileName(target.HostPath)}.upload-{Guid.NewGuid():N}");
         try
         {
@@ -116,6 +125,8 @@ public static class FileEndpoints
             {
                 await body.CopyToAsync(file, CopyBufferSize, cancellationToken);
             }
+            if (keepMode is { } mode && !OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, mode);
+            runtime.Container.Adopt(temp);
             File.Move(temp, target.HostPath, overwrite: true);
         }
         finally
@@ -126,17 +137,27 @@ public static class FileEndpoints
 
     private static IResult CreateFolder(HttpContext http, string? path, string? mode)
     {
-        var dir = Paths(http).Resolve(path);
+        var dir = Paths(http).Resolve(path, write: true);
         var unixMode = ParseMode(string.IsNullOrEmpty(mode) ? "0755" : mode);
         if (File.Exists(dir.HostPath)) throw ToolboxException.Conflict($"a file exists at {dir.ApiPath}");
-        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(dir.HostPath);
-        else Directory.CreateDirectory(dir.HostPath, unixMode);
+        CreateDirectories(http.Sandbox().Runtime, dir.HostPath, unixMode);
         return Results.StatusCode(201);
+    }
+
+    /// <summary>mkdir -p that hands each directory it creates to the sandbox user; the last one gets mode.</summary>
+    private static void CreateDirectories(SandboxRuntime runtime, string hostDir, UnixFileMode? mode)
+    {
+        if (Directory.Exists(hostDir)) return;
+        var parent = Path.GetDirectoryName(hostDir);
+        if (parent is not null && !Directory.Exists(parent)) CreateDirectories(runtime, parent, null);
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(hostDir);
+        else Directory.CreateDirectory(hostDir, mode ?? (UnixFileMode)Convert.ToInt32("755", 8));
+        runtime.Container.Adopt(hostDir);
     }
 
     private static IResult Delete(HttpContext http, string? path, string? recursive)
     {
-        var target = Paths(http).Resolve(path, followFinal: false);
+        var target = Paths(http).Resolve(path, followFinal: false, write: true);
         if (SandboxPaths.IsProtected(target.ApiPath)) throw ToolboxException.Forbidden($"cannot delete {target.ApiPath}");
         var info = new FileInfo(target.HostPath);
         if (info.LinkTarget is not null || File.Exists(target.HostPath))
@@ -153,8 +174,8 @@ public static class FileEndpoints
 
     private static IResult Move(HttpContext http, string? source, string? destination)
     {
-        var from = Paths(http).Resolve(source, followFinal: false);
-        var to = Paths(http).Resolve(destination, followFinal: false);
+        var from = Paths(http).Resolve(source, followFinal: false, write: true);
+        var to = Paths(http).Resolve(destination, followFinal: false, write: true);
         if (SandboxPaths.IsProtected(from.ApiPath)) throw ToolboxException.Forbidden($"cannot move {from.ApiPath}");
         var fromIsLink = new FileInfo(from.HostPath).LinkTarget is not null;
         if (!fromIsLink && !File.Exists(from.HostPath) && !Directory.Exists(from.HostPath))
@@ -170,18 +191,27 @@ public static class FileEndpoints
 
     private static IResult SetPermissions(HttpContext http, string? path, string? owner, string? group, string? mode)
     {
-        var target = Paths(http).Resolve(path);
+        var target = Paths(http).Resolve(path, write: true);
         if (!File.Exists(target.HostPath) && !Directory.Exists(target.HostPath))
             throw ToolboxException.NotFound($"file not found: {target.ApiPath}");
         if (!string.IsNullOrEmpty(mode) && !OperatingSystem.IsWindows()) File.SetUnixFileMode(target.HostPath, ParseMode(mode));
         if (!string.IsNullOrEmpty(owner) || !string.IsNullOrEmpty(group))
         {
-            var uid = string.IsNullOrEmpty(owner) ? uint.MaxValue : Native.LookupId(owner, group: false) ?? throw ToolboxException.BadRequest($"unknown user: {owner}");
-            var gid = string.IsNullOrEmpty(group) ? uint.MaxValue : Native.LookupId(group, group: true) ?? throw ToolboxException.BadRequest($"unknown group: {group}");
+            // Names are the sandbox's (its /etc/passwd and /etc/group); ids map to the host's.
+            var ids = Ids(http);
+            var etc = Paths(http).MapLexical("/etc") ?? "/etc";
+            var uid = string.IsNullOrEmpty(owner) ? uint.MaxValue : HostId(Native.LookupId(owner, group: false, etc), ids.UidToHost, owner);
+            var gid = string.IsNullOrEmpty(group) ? uint.MaxValue : HostId(Native.LookupId(group, group: true, etc), ids.GidToHost, group);
             var error = Native.Chown(target.HostPath, uid, gid);
             if (error is not null) throw ToolboxException.Forbidden(error);
         }
         return Results.Ok();
+    }
+
+    private static uint HostId(uint? sandboxId, Func<uint, uint?> toHost, string name)
+    {
+        if (sandboxId is null) throw ToolboxException.BadRequest($"unknown user or group: {name}");
+        return toHost(sandboxId.Value) ?? throw ToolboxException.Forbidden($"chown to {name}: operation not permitted (only the sandbox user exists on this runtime)");
     }
 
     private static IResult Find(HttpContext http, string? path, string? pattern)
@@ -221,7 +251,7 @@ public static class FileEndpoints
         {
             try
             {
-                var target = Paths(http).Resolve(file);
+                var target = Paths(http).Resolve(file, write: true);
                 if (!File.Exists(target.HostPath)) throw ToolboxException.NotFound($"file not found: {target.ApiPath}");
                 var text = await File.ReadAllTextAsync(target.HostPath, http.RequestAborted);
                 // A plain-text replacement of every occurrence (not a regex).

@@ -12,7 +12,7 @@ public sealed record FileInfoDto(
 internal static class FileInfoMapper
 {
     /// <summary>Describes hostPath as sandbox path apiPath. A symlink is described itself (lstat), as Go's ReadDir does.</summary>
-    public static FileInfoDto Describe(string hostPath, string apiPath)
+    public static FileInfoDto Describe(string hostPath, string apiPath, Runtime.IdMap? ids = null)
     {
         FileSystemInfo info = Directory.Exists(hostPath) && new DirectoryInfo(hostPath).LinkTarget is null
             ? new DirectoryInfo(hostPath)
@@ -23,7 +23,7 @@ internal static class FileInfoMapper
         var isDir = !isLink && info is DirectoryInfo;
         var perm = isLink ? (UnixFileMode)Convert.ToInt32("777", 8) : UnixMode(info);
         var size = isLink ? Encoding.UTF8.GetByteCount(info.LinkTarget!) : isDir ? 4096 : ((FileInfo)info).Length;
-        var (uid, gid) = Native.Owner(hostPath);
+        var (uid, gid) = Native.Owner(hostPath, ids ?? Runtime.IdMap.Identity);
         var modified = isLink ? LinkTime(hostPath) : info.LastWriteTimeUtc;
         var name = apiPath == "/" ? "/" : apiPath[(apiPath.LastIndexOf('/') + 1)..];
         return new FileInfoDto(
@@ -85,7 +85,7 @@ internal static class Native
     private static extern int chown([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint owner, uint group);
 
     /// <summary>uid and gid as decimal strings ("0" where they cannot be read).</summary>
-    public static (string Uid, string Gid) Owner(string path)
+    public static (string Uid, string Gid) Owner(string path, Runtime.IdMap ids)
     {
         if (!OperatingSystem.IsLinux()) return ("0", "0");
         var buffer = new byte[256];
@@ -97,8 +97,8 @@ internal static class Native
         {
             return ("0", "0");
         }
-        return (BitConverter.ToUInt32(buffer, 20).ToString(CultureInfo.InvariantCulture),
-                BitConverter.ToUInt32(buffer, 24).ToString(CultureInfo.InvariantCulture));
+        return (ids.UidToSandbox(BitConverter.ToUInt32(buffer, 20)).ToString(CultureInfo.InvariantCulture),
+                ids.GidToSandbox(BitConverter.ToUInt32(buffer, 24)).ToString(CultureInfo.InvariantCulture));
     }
 
     /// <summary>chown by uid/gid; uint.MaxValue leaves one unchanged. Returns an error text or null.</summary>
@@ -116,12 +116,12 @@ internal static class Native
     }
 
     /// <summary>A user or group given by name (looked up in /etc/passwd or /etc/group) or number.</summary>
-    public static uint? LookupId(string value, bool group)
+    public static uint? LookupId(string value, bool group, string etc = "/etc")
     {
         if (uint.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var id)) return id;
         try
         {
-            foreach (var line in File.ReadLines(group ? "/etc/group" : "/etc/passwd"))
+            foreach (var line in File.ReadLines(Path.Combine(etc, group ? "group" : "passwd")))
             {
                 var fields = line.Split(':');
                 if (fields.Length > 2 && fields[0] == value && uint.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out id)) return id;

@@ -13,7 +13,7 @@ public static class ProcessEndpoints
     /// </summary>
     internal static readonly string[] CombinedShellArgs = ["-c", "exec 2>&1; exec -a bash /bin/bash"];
 
-    /// <summary>How long to wait for the output after the shell exits: it ends with the wrapper's end marker, so this only matters if that never came.</summary>
+    /// <summary>How long output is awaited after the shell was killed before it could mark the end (see SandboxProcess.WaitForOutputAsync).</summary>
     private static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(2);
 
     public sealed record ExecuteRequest(string? Command, string? Cwd, Dictionary<string, string>? Envs, int? Timeout);
@@ -64,7 +64,7 @@ public static class ProcessEndpoints
                 if (http.RequestAborted.IsCancellationRequested) return Results.Empty;
                 throw new ToolboxException(408, "PROCESS_EXECUTION_TIMEOUT", "command execution timeout");
             }
-            await Task.WhenAny(output.Completion, Task.Delay(OutputGrace));
+            await process.WaitForOutputAsync(OutputGrace);
             return Results.Json(new ExecuteResponse(process.ExitCode, output.Text()), JsonDefaults.Options);
         }
     }
@@ -91,12 +91,10 @@ internal sealed class OutputCollector
 {
     private readonly MemoryStream _buffer = new();
 
-    public OutputCollector(SandboxProcess process) => Completion = process.PumpOutputAsync((_, data) =>
+    public OutputCollector(SandboxProcess process) => process.PumpOutputAsync((_, data) =>
     {
         lock (_buffer) _buffer.Write(data);
     });
-
-    public Task Completion { get; }
 
     public string Text()
     {

@@ -1,14 +1,13 @@
 using System.Diagnostics;
-using System.Globalization;
 
 namespace DaytonaPS.Emulator.Toolbox;
 
 /// <summary>
-/// The long-lived "container" of one started sandbox under bubblewrap: a bwrap with its own mount,
-/// PID and IPC namespaces whose only job is to stay alive. Commands join its namespaces with
-/// nsenter, so, as in a Daytona sandbox, they share one PID namespace and one filesystem view, and
-/// a background job (`nohup python3 -m http.server 8000 &`) outlives the command that started it:
-/// when its shell exits it is re-parented to the namespace's PID 1 (bwrap's reaper).
+/// The long-lived "container" of one started sandbox: a launcher (bwrap, or util-linux unshare)
+/// whose PID-1 child owns the sandbox's namespaces and whose only job is to stay alive. Commands
+/// join its namespaces with nsenter, so, as in a Daytona sandbox, they share one PID namespace and
+/// one filesystem view, and a background job (`nohup python3 -m http.server 8000 &amp;`) outlives the
+/// command that started it: when its shell exits it is re-parented to the namespace's PID 1.
 /// </summary>
 /// <remarks>
 /// Why this shape:
@@ -27,39 +26,32 @@ namespace DaytonaPS.Emulator.Toolbox;
 internal sealed class SandboxInit : IDisposable
 {
     /// <summary>Stays alive until stdin closes; prints "ready" once the namespaces are set up.</summary>
-    private const string SupervisorScript = "echo ready; while read -r _; do :; done";
+    public const string SupervisorScript = "echo ready; while read -r _; do :; done";
 
-    private readonly Process _bwrap;
+    private readonly Process _launcher;
 
-    private SandboxInit(Process bwrap, int namespacePid, bool joinUserNamespace)
+    private SandboxInit(Process launcher, int namespacePid)
     {
-        _bwrap = bwrap;
+        _launcher = launcher;
         NamespacePid = namespacePid;
-        JoinUserNamespace = joinUserNamespace;
     }
 
-    /// <summary>Host pid of PID 1 of the sandbox's PID namespace (bwrap's inner process).</summary>
+    /// <summary>Host pid of PID 1 of the sandbox's PID namespace (the launcher's child).</summary>
     public int NamespacePid { get; }
-
-    /// <summary>Host pid of the outer bwrap.</summary>
-    public int BwrapPid => _bwrap.Id;
-
-    /// <summary>True when bwrap made a user namespace (emulator not root), which nsenter must join first.</summary>
-    public bool JoinUserNamespace { get; }
 
     public bool IsAlive
     {
         get
         {
-            try { return !_bwrap.HasExited && Directory.Exists($"/proc/{NamespacePid}"); }
+            try { return !_launcher.HasExited && Directory.Exists($"/proc/{NamespacePid}"); }
             catch (InvalidOperationException) { return false; }
         }
     }
 
-    /// <summary>Starts bwrap with the sandbox's binds and waits until it is ready.</summary>
-    public static SandboxInit Start(IReadOnlyList<string> bwrapArgs, IEnumerable<KeyValuePair<string, string>> environment)
+    /// <summary>Starts the launcher (whose command ends in the supervisor) and waits until it is ready.</summary>
+    public static SandboxInit Start(string fileName, IEnumerable<string> args, IEnumerable<KeyValuePair<string, string>> environment)
     {
-        var psi = new ProcessStartInfo(Bubblewrap.Path)
+        var psi = new ProcessStartInfo(fileName)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -68,46 +60,29 @@ internal sealed class SandboxInit : IDisposable
         };
         psi.Environment.Clear();
         foreach (var (k, v) in environment) psi.Environment[k] = v;
-        foreach (var a in bwrapArgs) psi.ArgumentList.Add(a);
-        foreach (var a in new[] { "--", "/bin/bash", "-c", SupervisorScript }) psi.ArgumentList.Add(a);
+        foreach (var a in args) psi.ArgumentList.Add(a);
 
-        var bwrap = Process.Start(psi) ?? throw new InvalidOperationException("bwrap did not start");
+        var launcher = Process.Start(psi) ?? throw new InvalidOperationException("the sandbox's init did not start");
         try
         {
-            var ready = bwrap.StandardOutput.ReadLineAsync();
+            var ready = launcher.StandardOutput.ReadLineAsync();
             if (!ready.Wait(TimeSpan.FromSeconds(15)) || ready.Result != "ready")
             {
-                var why = bwrap.HasExited ? bwrap.StandardError.ReadToEnd().Trim() : "no answer";
-                throw new InvalidOperationException($"the sandbox's bwrap did not start: {why}");
+                var why = launcher.HasExited ? launcher.StandardError.ReadToEnd().Trim() : "no answer";
+                throw new InvalidOperationException($"the sandbox's init did not start: {why}");
             }
-            var nsPid = ChildOf(bwrap.Id) ?? throw new InvalidOperationException("the sandbox's bwrap has no child process");
-            var joinUser = NamespaceId(nsPid, "user") != NamespaceId(Environment.ProcessId, "user");
+            var nsPid = ChildOf(launcher.Id) ?? throw new InvalidOperationException("the sandbox's init has no child process");
             // Drain what the supervisor might print so its pipes never fill.
-            _ = bwrap.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
-            _ = bwrap.StandardError.BaseStream.CopyToAsync(Stream.Null);
-            return new SandboxInit(bwrap, nsPid, joinUser);
+            _ = launcher.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
+            _ = launcher.StandardError.BaseStream.CopyToAsync(Stream.Null);
+            return new SandboxInit(launcher, nsPid);
         }
         catch
         {
-            Kill(bwrap);
-            bwrap.Dispose();
+            Kill(launcher);
+            launcher.Dispose();
             throw;
         }
-    }
-
-    /// <summary>nsenter's arguments to run a program inside this sandbox (before "--").</summary>
-    public IEnumerable<string> NsenterArgs()
-    {
-        yield return "--target";
-        yield return NamespacePid.ToString(CultureInfo.InvariantCulture);
-        if (JoinUserNamespace)
-        {
-            yield return "--user";
-            yield return "--preserve-credentials";
-        }
-        yield return "--mount";
-        yield return "--ipc";
-        yield return "--pid";
     }
 
     /// <summary>Ends every process of the sandbox: SIGKILL to its PID 1 takes the whole namespace.</summary>
@@ -119,9 +94,9 @@ internal sealed class SandboxInit : IDisposable
             pid1.Kill();
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception) { }
-        Kill(_bwrap);
-        try { _bwrap.WaitForExit(5000); } catch (InvalidOperationException) { }
-        _bwrap.Dispose();
+        Kill(_launcher);
+        try { _launcher.WaitForExit(5000); } catch (InvalidOperationException) { }
+        _launcher.Dispose();
     }
 
     private static void Kill(Process p)
@@ -156,12 +131,5 @@ internal sealed class SandboxInit : IDisposable
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException or IndexOutOfRangeException) { }
         }
         return null;
-    }
-
-    private static string? NamespaceId(int pid, string kind)
-    {
-        try { return new FileInfo($"/proc/{pid}/ns/{kind}").LinkTarget; }
-        catch (IOException) { return null; }
-        catch (UnauthorizedAccessException) { return null; }
     }
 }

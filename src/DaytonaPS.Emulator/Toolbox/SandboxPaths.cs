@@ -1,25 +1,34 @@
 namespace DaytonaPS.Emulator.Toolbox;
 
 /// <summary>
-/// Maps the paths a sandbox sees (/home/..., /tmp/...) to its root on the host and back. The same
-/// mapping holds with and without bubblewrap, so the file API behaves identically either way.
-/// Anything that would leave /home or /tmp (through "..", an absolute path or a symlink) is refused.
+/// Maps the paths a sandbox sees to where they are on the host and back, for the file API. The
+/// sandbox's "/" is its root directory on the host (its writable layer), except the read-only host
+/// trees mounted into it (the linux backend's /usr) and the kernel's and the daemon's own trees
+/// (/proc, /dev, /sys, /run/daytona), which the file API never touches. Symlinks are followed the
+/// way the sandbox sees them (an absolute target is a sandbox path), so no path leaves the sandbox.
 /// </summary>
 public sealed class SandboxPaths
 {
     public const string WorkDir = "/home/daytona";
     public const string HomeDir = "/home/daytona";
 
-    /// <summary>Sandbox paths that are bind-mounted from the sandbox root.</summary>
-    private static readonly string[] MountPoints = ["/home", "/tmp"];
+    /// <summary>Trees that belong to the kernel or the emulated daemon: never read or written by the file API.</summary>
+    public static readonly string[] HiddenTrees = ["/proc", "/dev", "/sys", "/run/daytona"];
 
     private const int MaxSymlinkHops = 40;
     private readonly string _root;
+    private readonly IReadOnlyDictionary<string, string> _readOnly;
 
-    public SandboxPaths(string rootDirectory) => _root = Path.GetFullPath(rootDirectory);
+    /// <param name="rootDirectory">Host directory that is the sandbox's "/".</param>
+    /// <param name="readOnlyMounts">Sandbox path -> host path of read-only trees mounted into the sandbox.</param>
+    public SandboxPaths(string rootDirectory, IReadOnlyDictionary<string, string>? readOnlyMounts = null)
+    {
+        _root = Path.GetFullPath(rootDirectory);
+        _readOnly = readOnlyMounts ?? new Dictionary<string, string>();
+    }
 
-    /// <summary>A path resolved for a file operation: what the caller named and where it lives on the host.</summary>
-    public readonly record struct Resolved(string ApiPath, string HostPath);
+    /// <summary>A path resolved for a file operation: what the caller named, where it lives on the host, and whether it is read-only.</summary>
+    public readonly record struct Resolved(string ApiPath, string HostPath, bool ReadOnly = false);
 
     /// <summary>Makes a sandbox path absolute (relative paths start at the work dir) and folds "." and "..".</summary>
     public static string Normalize(string apiPath)
@@ -39,41 +48,45 @@ public sealed class SandboxPaths
         return "/" + string.Join('/', stack);
     }
 
-    /// <summary>The host path of a normalized sandbox path, or null when it is outside /home and /tmp.</summary>
-    public string? MapLexical(string normalized)
+    private static bool IsUnder(string normalized, string tree) =>
+        normalized == tree || normalized.StartsWith(tree + "/", StringComparison.Ordinal);
+
+    /// <summary>The host path of a normalized sandbox path (null inside a hidden tree) and whether it is read-only.</summary>
+    private (string? Host, bool ReadOnly) Map(string normalized)
     {
-        foreach (var mount in MountPoints)
+        if (HiddenTrees.Any(t => IsUnder(normalized, t))) return (null, false);
+        foreach (var (mount, host) in _readOnly)
         {
-            if (normalized == mount || normalized.StartsWith(mount + "/", StringComparison.Ordinal))
-            {
-                var rest = normalized[mount.Length..].TrimStart('/');
-                var baseDir = Path.Combine(_root, mount.TrimStart('/'));
-                return rest.Length == 0 ? baseDir : Path.Combine(baseDir, rest.Replace('/', Path.DirectorySeparatorChar));
-            }
+            if (IsUnder(normalized, mount)) return (Join(host, normalized[mount.Length..]), true);
         }
-        return null;
+        return (Join(_root, normalized), false);
     }
 
-    /// <summary>The sandbox path of a host path below the root, or null.</summary>
+    private static string Join(string baseDir, string rest)
+    {
+        rest = rest.TrimStart('/');
+        return rest.Length == 0 ? baseDir : Path.Combine(baseDir, rest.Replace('/', Path.DirectorySeparatorChar));
+    }
+
+    /// <summary>The host path of a normalized sandbox path, or null inside a hidden tree.</summary>
+    public string? MapLexical(string normalized) => Map(normalized).Host;
+
+    /// <summary>The sandbox path of a host path in the sandbox's writable layer, or null.</summary>
     public string? ToApiPath(string hostPath)
     {
         var full = Path.GetFullPath(hostPath);
-        foreach (var mount in MountPoints)
-        {
-            var baseDir = Path.Combine(_root, mount.TrimStart('/'));
-            if (full == baseDir) return mount;
-            if (full.StartsWith(baseDir + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-                return mount + "/" + full[(baseDir.Length + 1)..].Replace(Path.DirectorySeparatorChar, '/');
-        }
-        return null;
+        if (full == _root) return "/";
+        return full.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            ? "/" + full[(_root.Length + 1)..].Replace(Path.DirectorySeparatorChar, '/')
+            : null;
     }
 
     /// <summary>
     /// Resolves a sandbox path to a host path, following symlinks the way the sandbox would see them
     /// (an absolute link target is a sandbox path). With followFinal false the last component is
-    /// not followed, so delete and move act on a link itself.
+    /// not followed, so delete and move act on a link itself. With write true a read-only path is refused.
     /// </summary>
-    public Resolved Resolve(string? apiPath, bool followFinal = true)
+    public Resolved Resolve(string? apiPath, bool followFinal = true, bool write = false)
     {
         if (string.IsNullOrWhiteSpace(apiPath)) throw ToolboxException.BadRequest("path is required");
         if (apiPath.Contains('\0')) throw ToolboxException.BadRequest("invalid path");
@@ -86,9 +99,10 @@ public sealed class SandboxPaths
             if (next is null) break;
             current = next;
         }
-        var host = MapLexical(current)
-            ?? throw ToolboxException.Forbidden($"access denied: {requested} is outside the sandbox's /home and /tmp");
-        return new Resolved(requested, host);
+        var (host, readOnly) = Map(current);
+        if (host is null) throw ToolboxException.Forbidden($"access denied: {requested} is managed by the sandbox's kernel or daemon");
+        if (write && readOnly) throw ToolboxException.Forbidden($"read-only file system: {requested}");
+        return new Resolved(requested, host, readOnly);
     }
 
     /// <summary>Rewrites the path at its first symlink component; null when no component is a link.</summary>
@@ -109,18 +123,17 @@ public sealed class SandboxPaths
             catch (UnauthorizedAccessException) { target = null; }
             if (target is null) { prefix = path; continue; }
 
-            // Without bubblewrap a command may have linked to a host path below the root.
-            var targetApi = target.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal)
-                ? ToApiPath(target) ?? target
-                : target;
             var rest = string.Join('/', parts.Skip(i + 1));
-            var joined = targetApi.StartsWith('/') ? targetApi : (prefix.Length == 0 ? "/" : prefix) + "/" + targetApi;
+            var joined = target.StartsWith('/') ? target : (prefix.Length == 0 ? "/" : prefix) + "/" + target;
             return Normalize(rest.Length == 0 ? joined : joined + "/" + rest);
         }
         return null;
     }
 
-    /// <summary>Mount points and the home directory, which the file API never deletes or moves.</summary>
+    /// <summary>The trees every sandbox has (and its home): the file API never deletes or moves them.</summary>
+    private static readonly string[] ProtectedPaths =
+        ["/", "/bin", "/etc", "/home", HomeDir, "/lib", "/lib64", "/opt", "/root", "/run", "/sbin", "/tmp", "/usr", "/var", "/workspace"];
+
     public static bool IsProtected(string normalized) =>
-        normalized == "/" || MountPoints.Contains(normalized) || normalized == HomeDir;
+        ProtectedPaths.Contains(normalized) || HiddenTrees.Any(t => IsUnder(normalized, t));
 }

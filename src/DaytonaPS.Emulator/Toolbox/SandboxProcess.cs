@@ -1,9 +1,9 @@
-using System.Diagnostics;
+using DaytonaPS.Emulator.Runtime;
 
 namespace DaytonaPS.Emulator.Toolbox;
 
 /// <summary>
-/// One command started in a sandbox (nsenter, the per-command bwrap, or bash in the fallback).
+/// One command started in a sandbox through its runtime (<see cref="IExecHandle"/>).
 /// </summary>
 /// <remarks>
 /// A background job (`sleep 300 &amp;`, `nohup server &amp;`) inherits the command's stdout and stderr
@@ -13,20 +13,27 @@ namespace DaytonaPS.Emulator.Toolbox;
 /// wrote precedes it (a pipe keeps order), so the output is complete when both markers have been
 /// read, and the call ends when the shell does, as the daemon's does. What jobs write later is
 /// read and dropped (never left unread: a job writing to a closed pipe would get SIGPIPE). Order
-/// across stdout and stderr is arrival order, as with any two pipes.
+/// across stdout and stderr is arrival order, as with any two pipes. Right after the markers the
+/// wrapper creates an end file, so once the process has exited we know whether the markers are
+/// in the pipes (then the output is awaited however slowly it is read) or the wrapper was killed
+/// first (then they may never come).
 /// </remarks>
 public sealed class SandboxProcess : IDisposable
 {
-    private readonly Process _process;
+    private readonly IExecHandle _process;
     private readonly byte[] _endMarker;
+    private readonly string _endFile;
     private Task _drained = Task.CompletedTask;
+    private Task _output = Task.CompletedTask;
 
-    internal SandboxProcess(Process process, byte[] endMarker)
+    /// <param name="endFile">Host path of the file the wrapper creates once it has written both end markers.</param>
+    internal SandboxProcess(IExecHandle process, byte[] endMarker, string endFile)
     {
         _process = process;
         _endMarker = endMarker;
+        _endFile = endFile;
         Id = process.Id;
-        Exited = process.WaitForExitAsync();
+        Exited = process.Exited;
     }
 
     /// <summary>The bytes the wrapper writes after the command's shell has exited.</summary>
@@ -34,7 +41,7 @@ public sealed class SandboxProcess : IDisposable
 
     public int Id { get; }
 
-    public Stream StandardInput => _process.StandardInput.BaseStream;
+    public Stream StandardInput => _process.StandardInput;
 
     /// <summary>Completes when the process has exited (not waiting for its output to drain).</summary>
     public Task Exited { get; }
@@ -48,10 +55,26 @@ public sealed class SandboxProcess : IDisposable
     /// </summary>
     public Task PumpOutputAsync(Action<LogStream, byte[]> sink)
     {
-        var stdout = PumpAsync(_process.StandardOutput.BaseStream, LogStream.Stdout, sink, out var stdoutDrained);
-        var stderr = PumpAsync(_process.StandardError.BaseStream, LogStream.Stderr, sink, out var stderrDrained);
+        var stdout = PumpAsync(_process.StandardOutput, LogStream.Stdout, sink, out var stdoutDrained);
+        var stderr = PumpAsync(_process.StandardError, LogStream.Stderr, sink, out var stderrDrained);
         _drained = Task.WhenAll(stdoutDrained, stderrDrained);
-        return Task.WhenAll(stdout, stderr);
+        return _output = Task.WhenAll(stdout, stderr);
+    }
+
+    /// <summary>
+    /// Completes when the process has exited and the output <see cref="PumpOutputAsync"/> reads
+    /// has all been handed to its sink. If the wrapper ran to its end, its end markers are in the
+    /// pipes and this waits for them however long reading takes (under load the reader can lag
+    /// by seconds; a deadline here would cut the output, which Daytona never does: it reports the
+    /// exit code only after the log is flushed). Only if the wrapper was killed before marking the
+    /// end, when a background job may hold the pipes open forever, does the wait end
+    /// <paramref name="graceIfKilled"/> after the exit.
+    /// </summary>
+    public async Task WaitForOutputAsync(TimeSpan graceIfKilled)
+    {
+        await Exited;
+        if (File.Exists(_endFile)) await _output;
+        else await Task.WhenAny(_output, Task.Delay(graceIfKilled));
     }
 
     private Task PumpAsync(Stream pipe, LogStream stream, Action<LogStream, byte[]> sink, out Task drained)
@@ -119,16 +142,12 @@ public sealed class SandboxProcess : IDisposable
     }
 
     /// <summary>Kills the process and its descendants (not jobs already handed to the sandbox's init).</summary>
-    public void Kill()
-    {
-        try { _process.Kill(entireProcessTree: true); }
-        catch (InvalidOperationException) { }
-        catch (System.ComponentModel.Win32Exception) { }
-    }
+    public void Kill() => _process.Kill();
 
     /// <summary>Releases the process once its pipes reach EOF (closing them earlier would SIGPIPE background jobs).</summary>
     public void Dispose()
     {
+        try { File.Delete(_endFile); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         if (_drained.IsCompleted) _process.Dispose();
         else _drained.ContinueWith(_ => _process.Dispose(), TaskScheduler.Default);
     }

@@ -12,6 +12,9 @@ public static class SessionEndpoints
     /// <summary>Between this and JsonLogsSince, logs are the raw multiplexed bytes.</summary>
     private static readonly Version MarkedLogsSince = new(0, 27, 0);
 
+    /// <summary>The daemon's entrypoint session: always there, never created or deleted by clients.</summary>
+    public const string EntrypointSessionId = "entrypoint";
+
     public sealed record CreateSessionRequest(string? SessionId);
     public sealed record SessionExecuteRequest(string? Command, bool? RunAsync, bool? Async, bool? SuppressInputEcho);
     public sealed record SessionSendInputRequest(string? Data);
@@ -29,6 +32,10 @@ public static class SessionEndpoints
         {
             var request = await ToolboxEndpoints.ReadJsonAsync<CreateSessionRequest>(http);
             if (string.IsNullOrWhiteSpace(request.SessionId)) throw ToolboxException.BadRequest("sessionId is required");
+            // The daemon's only rule on a session id besides being present: '.', '..', 'a/b' are ids
+            // like any other (addressed as %2E%2E, a%2Fb; the routing never resolves dot segments).
+            if (request.SessionId == EntrypointSessionId)
+                throw ToolboxException.BadRequest("provided session ID is reserved and cannot be created/overridden");
             http.Sandbox().Runtime.Sessions.Create(request.SessionId);
             return Results.StatusCode(201);
         });
@@ -51,6 +58,7 @@ public static class SessionEndpoints
 
         group.MapDelete("/process/session/{sessionId}", (HttpContext http, string sessionId) =>
         {
+            if (sessionId == EntrypointSessionId) throw ToolboxException.BadRequest("can't delete entrypoint session");
             http.Sandbox().Runtime.Sessions.Delete(sessionId);
             return Results.NoContent();
         });
@@ -155,6 +163,7 @@ public static class SessionEndpoints
     /// </summary>
     private static Func<byte[], Task> DroppingSender(HttpContext http, WebSocket socket, CommandLog log, Func<byte[], Task> send)
     {
+        var faults = http.RequestServices.GetRequiredService<EmulatorContext>().Faults;
         var (length, last) = log.MultiplexedShape();
         long? dropAt = length > 0 ? length - Math.Max(1, last / 2) : null;
         long sent = 0;
@@ -173,6 +182,7 @@ public static class SessionEndpoints
             await Task.Delay(100, http.RequestAborted);
             socket.Abort();
             http.Abort();
+            faults.CountWsDrop();
             throw new OperationCanceledException("ws-drop fault");
         };
     }

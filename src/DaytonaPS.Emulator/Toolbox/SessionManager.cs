@@ -14,6 +14,7 @@ public sealed class SessionManager(SandboxRuntime runtime)
 
     public Session Create(string sessionId)
     {
+        if (!runtime.Container.RunsCommands) throw Runtime.NoneRuntime.Unavailable();
         var session = new Session(runtime, sessionId);
         if (!_sessions.TryAdd(sessionId, session))
         {
@@ -47,6 +48,7 @@ public sealed class SessionManager(SandboxRuntime runtime)
 /// </summary>
 public sealed class Session : IDisposable
 {
+    /// <summary>How long output is awaited after a command's shell was killed before it could mark the end (see SandboxProcess.WaitForOutputAsync).</summary>
     private static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(2);
 
     private readonly SandboxRuntime _runtime;
@@ -74,6 +76,9 @@ public sealed class Session : IDisposable
 
     private string HostDir => Path.Combine(_runtime.ControlDirOnHost, "sessions", _dirName);
     private string SandboxDir => _runtime.ControlDirInSandbox + "/sessions/" + _dirName;
+
+    /// <summary>Where the session's shell keeps its state: the sandbox's own (writable) files, as /run/daytona is read-only inside.</summary>
+    private string StateFile => "/run/daytona-sessions/" + _dirName + "/state.sh";
 
     public SessionCommand Get(string commandId)
     {
@@ -113,7 +118,7 @@ public sealed class Session : IDisposable
         {
             await File.WriteAllTextAsync(cmdFile, cmd.Command, new UTF8Encoding(false));
             process = _runtime.Start(SandboxPaths.WorkDir, cmd.Environment,
-                ["-c", SessionShell.Script, "bash", SandboxDir + "/state.sh", SandboxDir + "/" + cmd.Id + ".sh"]);
+                ["-c", SessionShell.Script, "bash", StateFile, SandboxDir + "/" + cmd.Id + ".sh"]);
         }
         catch (Exception e) when (e is IOException or Win32Exception or InvalidOperationException or UnauthorizedAccessException)
         {
@@ -125,10 +130,9 @@ public sealed class Session : IDisposable
         using (process)
         using (_ended.Token.Register(process.Kill))
         {
-            var pumps = process.PumpOutputAsync(cmd.Log.Append);
+            _ = process.PumpOutputAsync(cmd.Log.Append);
             await cmd.AttachAsync(process.StandardInput);
-            await process.Exited;
-            await Task.WhenAny(pumps, Task.Delay(OutputGrace));
+            await process.WaitForOutputAsync(OutputGrace);
             cmd.Finish(process.ExitCode);
         }
         try { File.Delete(cmdFile); } catch (IOException) { }

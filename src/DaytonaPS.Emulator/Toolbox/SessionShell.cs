@@ -12,7 +12,7 @@ internal static class SessionShell
     public const string Script = """
         __dtn_state=$1 __dtn_cmd_file=$2
         set --
-        if [ -f "$__dtn_state" ]; then . "$__dtn_state" >/dev/null 2>&1; fi
+        if [ -f "$__dtn_state" ]; then . "$__dtn_state" >/dev/null 2>&1; else command mkdir -p -- "${__dtn_state%/*}" 2>/dev/null; fi
         __dtn_save() {
           {
             builtin printf 'builtin cd -- %q >/dev/null 2>&1\n' "$PWD"

@@ -60,20 +60,27 @@ internal sealed class DaytonaApiClient
     /// cancellation of <paramref name="cancellationToken"/> surfaces as OperationCanceledException.
     /// </summary>
     /// <param name="content">Creates the body; called once per attempt (a body cannot be sent twice).</param>
+    /// <param name="timeout">
+    /// Replaces the connection's request timeout and total budget for this call; Timeout.InfiniteTimeSpan
+    /// for none, when <paramref name="cancellationToken"/> bounds the call (a command's exec).
+    /// </param>
     public async Task<HttpResponseMessage> SendAsync(
         HttpMethod method,
         Uri uri,
         Func<HttpContent?>? content,
         RetryMode retryMode,
         CancellationToken cancellationToken,
-        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead,
+        TimeSpan? timeout = null)
     {
         var display = method.Method + " " + Redact(uri);
+        if (Connection.IsDisposed) throw Connection.ClosedError(null);
         var state = new AttemptState(Connection.Http, method, uri, content, completion, Log, display, cancellationToken);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(DaytonaResilience.LogKey, Log);
         context.Properties.Set(DaytonaResilience.RetryModeKey, retryMode);
         context.Properties.Set(DaytonaResilience.DescriptionKey, display);
+        if (timeout is not null) context.Properties.Set(DaytonaResilience.TimeoutOverrideKey, timeout);
         HttpResponseMessage response;
         try
         {
@@ -85,6 +92,11 @@ internal sealed class DaytonaApiClient
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
+        }
+        catch (Exception ex) when (Connection.IsDisposed)
+        {
+            // Disconnect-Daytona disposed the HttpClient under this call (it surfaces as a cancellation).
+            throw Connection.ClosedError(ex);
         }
         catch (TimeoutRejectedException ex)
         {
@@ -106,7 +118,9 @@ internal sealed class DaytonaApiClient
         if (response.IsSuccessStatusCode) return response;
         using (response)
         {
-            throw await CreateErrorAsync(response, method, uri, state.Attempts).ConfigureAwait(false);
+            var error = await CreateErrorAsync(response, method, uri, state.Attempts).ConfigureAwait(false);
+            error.CredentialSource = Connection.SourceDetail;
+            throw error;
         }
     }
 

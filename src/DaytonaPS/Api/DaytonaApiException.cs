@@ -35,6 +35,12 @@ public enum DaytonaFailureKind
     NotStarted,
     /// <summary>A 2xx reply that lacks what it should carry, or is not the expected JSON.</summary>
     UnexpectedReply,
+    /// <summary>A file or folder in a sandbox does not exist (the toolbox's 404 on a file route).</summary>
+    PathNotFound,
+    /// <summary>The sandbox user may not read or write a path (the toolbox's 403 on a file route).</summary>
+    AccessDenied,
+    /// <summary>A file route refused to replace what already exists at a path (409).</summary>
+    PathExists,
 }
 
 /// <summary>
@@ -94,6 +100,9 @@ public sealed class DaytonaApiException : Exception
         ? RetryableStatusCodes.Contains(StatusCode)
         : Kind is DaytonaFailureKind.ConnectionFailed or DaytonaFailureKind.Timeout;
 
+    /// <summary>Where the credential of the call came from (e.g. "DAYTONA_API_KEY"), never its value; for a 401's advice.</summary>
+    public string? CredentialSource { get; internal set; }
+
     /// <summary>How many HTTP attempts were made (more than 1 when retried).</summary>
     public int Attempts { get; internal set; } = 1;
 
@@ -124,6 +133,14 @@ public sealed class DaytonaApiException : Exception
     }
 
     private static bool Contains(string text, string part) => text.IndexOf(part, StringComparison.OrdinalIgnoreCase) >= 0;
+
+    /// <summary>The same failure under another kind (file routes refine NotFound, Forbidden and 409).</summary>
+    internal DaytonaApiException WithKind(DaytonaFailureKind kind) =>
+        new(Message, kind, StatusCode, Method, Path, ServerMessage, ErrorCode, RetryAfter, InnerException)
+        {
+            Attempts = Attempts,
+            CredentialSource = CredentialSource,
+        };
 
     /// <summary>A 404 the module detects itself (e.g. an empty reply where a sandbox should be).</summary>
     internal static DaytonaApiException NotFound(string message, string method, string path) =>

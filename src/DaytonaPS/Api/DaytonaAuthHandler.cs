@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Threading;
@@ -7,9 +8,9 @@ using DaytonaPS.Auth;
 namespace DaytonaPS.Api;
 
 /// <summary>
-/// First handler of every connection's chain: the bearer credential, the organization header in
-/// JWT mode and the identifying headers Daytona's SDKs send. Used for the main API and, by the
-/// toolbox client, for /toolbox calls (same HttpClient, same headers).
+/// First handler of every connection's chain: the headers of <see cref="Headers"/> on every request.
+/// Used for the main API and the toolbox (same HttpClient); the log WebSocket, which cannot go
+/// through a handler, sets the same <see cref="Headers"/> on its upgrade request.
 /// </summary>
 internal sealed class DaytonaAuthHandler : DelegatingHandler
 {
@@ -17,26 +18,33 @@ internal sealed class DaytonaAuthHandler : DelegatingHandler
     public const string SdkVersion = "0.218.0";
     public const string SourceName = "DaytonaPS";
 
-    private static readonly ProductInfoHeaderValue UserAgent = new("DaytonaPS", ModuleInfo.Version);
+    private static readonly string UserAgent = new ProductInfoHeaderValue("DaytonaPS", ModuleInfo.Version).ToString();
     private readonly DaytonaConnection _connection;
 
     public DaytonaAuthHandler(DaytonaConnection connection) => _connection = connection;
 
+    /// <summary>
+    /// Every header DaytonaPS sends to Daytona: the bearer credential, the organization in JWT mode,
+    /// and the identifying headers Daytona's SDKs send. The one list, so HTTP calls and WebSockets can't drift.
+    /// </summary>
+    public static IEnumerable<KeyValuePair<string, string>> Headers(DaytonaConnection connection)
+    {
+        yield return new("Authorization", "Bearer " + connection.RevealSecret());
+        if (connection.AuthType == DaytonaAuthType.Jwt && connection.OrganizationId is { } org)
+            yield return new("X-Daytona-Organization-ID", org);
+        yield return new("User-Agent", UserAgent);
+        yield return new("X-Daytona-Source", SourceName);
+        yield return new("X-Daytona-SDK-Version", SdkVersion);
+    }
+
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var headers = request.Headers;
-        headers.Authorization = new AuthenticationHeaderValue("Bearer", _connection.RevealSecret());
-        if (_connection.AuthType == DaytonaAuthType.Jwt && _connection.OrganizationId is { } org)
+        foreach (var header in Headers(_connection))
         {
-            headers.Remove("X-Daytona-Organization-ID");
-            headers.TryAddWithoutValidation("X-Daytona-Organization-ID", org);
+            headers.Remove(header.Key);
+            headers.TryAddWithoutValidation(header.Key, header.Value);
         }
-        headers.UserAgent.Clear();
-        headers.UserAgent.Add(UserAgent);
-        headers.Remove("X-Daytona-Source");
-        headers.TryAddWithoutValidation("X-Daytona-Source", SourceName);
-        headers.Remove("X-Daytona-SDK-Version");
-        headers.TryAddWithoutValidation("X-Daytona-SDK-Version", SdkVersion);
         if (headers.Accept.Count == 0) headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         return base.SendAsync(request, cancellationToken);
     }

@@ -17,10 +17,15 @@ internal enum RetryMode
 {
     /// <summary>GET/PUT/DELETE and other calls that can safely run twice: 408/429/5xx and connection failures.</summary>
     Idempotent,
-    /// <summary>Calls that must not run twice (create): only 429, which Daytona sends before doing anything.</summary>
+    /// <summary>
+    /// Calls that must not run twice (create, a command's exec): retried only when the answer proves
+    /// nothing was done. 429 (the rate limiter answers before the request reaches a handler), 503 (an
+    /// API guard, the maintenance middleware or a gateway with no upstream: all before any handler
+    /// runs; the toolbox daemon itself never sends 503 for an exec) and a connection that was never
+    /// made (refused, unresolvable, unreachable: nothing was sent). Not 500/502/504, a reset or a
+    /// timeout: those can come after the handler acted (a command may have started).
+    /// </summary>
     RejectedOnly,
-    /// <summary>No retries at all.</summary>
-    None,
 }
 
 /// <summary>
@@ -33,12 +38,21 @@ internal static class DaytonaResilience
     public static readonly ResiliencePropertyKey<IDaytonaLog> LogKey = new("DaytonaPS.Log");
     public static readonly ResiliencePropertyKey<RetryMode> RetryModeKey = new("DaytonaPS.RetryMode");
     public static readonly ResiliencePropertyKey<string> DescriptionKey = new("DaytonaPS.Description");
-    public static readonly ResiliencePropertyKey<int> AttemptsKey = new("DaytonaPS.Attempts");
+
+    /// <summary>
+    /// Replaces both the per-attempt timeout and the total budget for one call;
+    /// <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> for none (the caller's token bounds the call,
+    /// as for a command's exec, which lasts as long as the command).
+    /// </summary>
+    public static readonly ResiliencePropertyKey<TimeSpan?> TimeoutOverrideKey = new("DaytonaPS.TimeoutOverride");
 
     public static ResiliencePipeline<HttpResponseMessage> Build(DaytonaClientSettings settings)
     {
         var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
-        builder.AddTimeout(new TimeoutStrategyOptions { Timeout = settings.TotalTimeout });
+        builder.AddTimeout(new TimeoutStrategyOptions
+        {
+            TimeoutGenerator = args => new ValueTask<TimeSpan>(args.Context.Properties.GetValue(TimeoutOverrideKey, null) ?? settings.TotalTimeout),
+        });
         if (settings.MaxRetries > 0)
         {
             builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
@@ -65,23 +79,26 @@ internal static class DaytonaResilience
                 },
             });
         }
-        builder.AddTimeout(new TimeoutStrategyOptions { Timeout = settings.RequestTimeout });
+        builder.AddTimeout(new TimeoutStrategyOptions
+        {
+            TimeoutGenerator = args => new ValueTask<TimeSpan>(args.Context.Properties.GetValue(TimeoutOverrideKey, null) ?? settings.RequestTimeout),
+        });
         return builder.Build();
     }
 
     internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, ResilienceContext context)
     {
         var mode = context.Properties.GetValue(RetryModeKey, RetryMode.Idempotent);
-        if (mode == RetryMode.None) return false;
         if (outcome.Result is { } response)
         {
             var status = (int)response.StatusCode;
-            if (status == 429) return true;
+            if (status == 429 || status == 503) return true;
             return mode == RetryMode.Idempotent && DaytonaApiException.RetryableStatusCodes.Contains(status);
         }
         var ex = outcome.Exception;
         if (ex is null) return false;
         if (context.CancellationToken.IsCancellationRequested) return false;
+        if (mode == RetryMode.RejectedOnly) return NetworkFailure.NeverConnected(ex);
         if (mode != RetryMode.Idempotent) return false;
         return ex is HttpRequestException || ex is IOException || ex is TimeoutRejectedException;
     }

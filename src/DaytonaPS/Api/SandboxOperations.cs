@@ -181,6 +181,29 @@ internal sealed class SandboxOperations
         }
     }
 
+    // ------------------------------------------------------------------ labels
+
+    /// <summary>Label changes to one sandbox, one at a time per process (see <see cref="ChangeLabelsAsync"/>).</summary>
+    private static readonly KeyedLock LabelLocks = new();
+
+    /// <summary>
+    /// Reads the sandbox's labels, applies <paramref name="change"/> and writes them back (Daytona's
+    /// only label call, PUT /labels, replaces them all). Read-change-write of one sandbox is
+    /// serialised within this process, so concurrent merges (a pipeline, ForEach-Object -Parallel)
+    /// all survive; between processes the last writer wins, as with Daytona's own SDKs.
+    /// </summary>
+    public async Task<Dictionary<string, string>> ChangeLabelsAsync(string id, Action<Dictionary<string, string>> change, CancellationToken ct)
+    {
+        using (await LabelLocks.AcquireAsync(Api.Connection.ApiUrl + "|" + id, ct).ConfigureAwait(false))
+        {
+            var current = await Api.GetSandboxAsync(id, ct).ConfigureAwait(false)
+                ?? throw DaytonaApiException.NotFound($"Daytona returned no sandbox for '{id}'.", "GET", "/sandbox/" + id);
+            var labels = new Dictionary<string, string>(current.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+            change(labels);
+            return await Api.ReplaceLabelsAsync(id, labels, ct).ConfigureAwait(false);
+        }
+    }
+
     // ------------------------------------------------------------------ lifecycle
 
     /// <summary>

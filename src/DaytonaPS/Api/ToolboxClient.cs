@@ -16,20 +16,17 @@ namespace DaytonaPS.Api;
 
 /// <summary>
 /// The toolbox API of one sandbox (<c>{toolboxProxyUrl}/{sandboxId}/...</c>): sessions, their
-/// commands and logs, and the few file calls commands need. Short calls go through
-/// <see cref="DaytonaApiClient.SendAsync"/> (same HttpClient, auth, retries, logging); a synchronous
-/// exec can run for as long as the command does, so it is sent once on the same HttpClient with
-/// its own deadline instead of the pipeline's request timeout, and never retried (it is not idempotent).
+/// commands and logs, and the few file calls commands need. Every call goes through
+/// <see cref="DaytonaApiClient.SendAsync"/> (same HttpClient, auth, retries, logging). The calls
+/// that run a command are sent with <see cref="RetryMode.RejectedOnly"/> (retried only when the
+/// answer proves nothing ran), and a synchronous exec without the pipeline's timeouts: it lasts as
+/// long as the command does, bounded by the caller's token. The protocol around these calls (which
+/// session, when to retry, what to return) is <see cref="CommandRunner"/>'s.
 /// </summary>
 internal sealed class ToolboxClient
 {
-    /// <summary>Sessions DaytonaPS keeps in a sandbox for Invoke-DaytonaCommand, by toolbox base URL.</summary>
-    private static readonly ConcurrentDictionary<string, ConcurrentBag<string>> ExecSessions = new(StringComparer.Ordinal);
-
     /// <summary>toolboxProxyUrl by API URL and sandbox id (not a secret; saves a GET per call with -Id).</summary>
     private static readonly ConcurrentDictionary<string, string> ProxyUrls = new(StringComparer.Ordinal);
-
-    public const string ExecSessionPrefix = "daytonaps-exec-";
 
     private readonly DaytonaApiClient _api;
 
@@ -42,6 +39,7 @@ internal sealed class ToolboxClient
 
     public string SandboxId { get; }
     public string BaseUrl { get; }
+    public DaytonaApiClient Api => _api;
     private IDaytonaLog Log => _api.Log;
 
     public Uri Uri(string path) => new(BaseUrl + path);
@@ -95,7 +93,7 @@ internal sealed class ToolboxClient
             // Creating twice gives 409, which is harmless: safe to retry.
             await NoContentAsync(HttpMethod.Post, "/process/session", new CreateSessionDto { SessionId = sessionId }, RetryMode.Idempotent, ct).ConfigureAwait(false);
         }
-        catch (DaytonaApiException ex) when (existingIsFine && ex.StatusCode == 409)
+        catch (DaytonaApiException ex) when (existingIsFine && ex.Kind is DaytonaFailureKind.NameTaken or DaytonaFailureKind.Busy)
         {
         }
     }
@@ -115,12 +113,18 @@ internal sealed class ToolboxClient
         await JsonAsync<SessionCommandDto>(HttpMethod.Get, SessionPath(sessionId) + "/command/" + DaytonaApiClient.Segment(commandId), null, RetryMode.Idempotent, ct).ConfigureAwait(false)
         ?? new SessionCommandDto { Id = commandId };
 
-    /// <summary>GET .../logs without follow: JSON {output, stdout, stderr} (we send X-Daytona-SDK-Version 0.218.0).</summary>
-    public async Task<SessionLogsDto> GetCommandLogsAsync(string sessionId, string commandId, CancellationToken ct) =>
-        await JsonAsync<SessionLogsDto>(HttpMethod.Get, SessionPath(sessionId) + "/command/" + DaytonaApiClient.Segment(commandId) + "/logs", null, RetryMode.Idempotent, ct).ConfigureAwait(false)
-        ?? new SessionLogsDto();
+    /// <summary>
+    /// GET .../logs without follow: JSON {output, stdout, stderr} (we send X-Daytona-SDK-Version 0.218.0),
+    /// read as it streams in and kept up to <paramref name="limit"/> bytes per stream.
+    /// </summary>
+    public async Task<OutputReplyParser> GetCommandLogsAsync(string sessionId, string commandId, long limit, CancellationToken ct)
+    {
+        var uri = Uri(SessionPath(sessionId) + "/command/" + DaytonaApiClient.Segment(commandId) + "/logs");
+        using var response = await _api.SendAsync(HttpMethod.Get, uri, null, RetryMode.Idempotent, ct, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
+        return await ReadOutputAsync(response, HttpMethod.Get, uri, limit, ct).ConfigureAwait(false);
+    }
 
-    /// <summary>POST .../exec with runAsync: returns the command id at once. Not retried (it would run twice).</summary>
+    /// <summary>POST .../exec with runAsync: returns the command id at once. Retried only when nothing ran (see <see cref="RetryMode.RejectedOnly"/>).</summary>
     public async Task<string> ExecAsyncCommand(string sessionId, string line, CancellationToken ct)
     {
         var reply = await JsonAsync<SessionExecuteResponseDto>(HttpMethod.Post, SessionPath(sessionId) + "/exec",
@@ -129,64 +133,55 @@ internal sealed class ToolboxClient
     }
 
     /// <summary>
-    /// POST .../exec and wait for the result. Sent once, on the connection's HttpClient, with
-    /// <paramref name="deadline"/> (null: none) instead of the pipeline's per-request timeout.
-    /// Throws <see cref="TimeoutException"/> when the deadline passes.
+    /// POST .../exec and wait for the result, read as it streams in and kept up to
+    /// <paramref name="limit"/> bytes per stream. No request timeout or budget of the pipeline applies:
+    /// <paramref name="ct"/> bounds it. Retried only when nothing ran (<see cref="RetryMode.RejectedOnly"/>).
     /// </summary>
-    public async Task<SessionExecuteResponseDto> ExecSyncAsync(string sessionId, string line, TimeSpan? deadline, CancellationToken ct)
+    public async Task<OutputReplyParser> ExecSyncAsync(string sessionId, string line, long limit, CancellationToken ct)
     {
         var uri = Uri(SessionPath(sessionId) + "/exec");
-        var display = "POST " + DaytonaApiClient.Redact(uri);
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        if (deadline is { } d) cts.CancelAfter(d);
-        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = DaytonaApiClient.JsonContent(new SessionExecuteDto { Command = line }) };
-        var watch = Stopwatch.StartNew();
-        HttpResponseMessage response;
+        using var response = await _api.SendAsync(HttpMethod.Post, uri, () => DaytonaApiClient.JsonContent(new SessionExecuteDto { Command = line }),
+            RetryMode.RejectedOnly, ct, HttpCompletionOption.ResponseHeadersRead, Timeout.InfiniteTimeSpan).ConfigureAwait(false);
+        return await ReadOutputAsync(response, HttpMethod.Post, uri, limit, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Parses a reply with command output; a body cut off or malformed is a DaytonaApiException.</summary>
+    private static async Task<OutputReplyParser> ReadOutputAsync(HttpResponseMessage response, HttpMethod method, Uri uri, long limit, CancellationToken ct)
+    {
+        var display = method.Method + " " + DaytonaApiClient.Redact(uri);
         try
         {
-            response = await _api.Connection.Http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cts.Token).ConfigureAwait(false);
+            using var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+            using (ct.Register(static b => ((Stream)b!).Dispose(), body))
+            {
+                return await OutputReplyParser.ReadAsync(body, limit, ct).ConfigureAwait(false);
+            }
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            Log.WriteVerbose(string.Format(CultureInfo.InvariantCulture, "{0} -> no answer within {1} ms", display, watch.ElapsedMilliseconds));
-            throw new TimeoutException(display + " did not finish in time.");
-        }
-        catch (Exception ex) when (ex is HttpRequestException || ex is IOException)
+        catch (Exception ex) when ((ex is IOException || ex is HttpRequestException || ex is ObjectDisposedException) && !ct.IsCancellationRequested)
         {
             throw new DaytonaApiException(
-                $"Could not reach the toolbox at {uri.GetLeftPart(UriPartial.Authority)} for {display}: {DaytonaResilience.Describe(ex)}.",
-                DaytonaFailureKind.ConnectionFailed, 0, "POST", DaytonaApiClient.Redact(uri), innerException: ex);
+                $"The reply to {display} was cut off after it began ({DaytonaResilience.Describe(ex)}).",
+                DaytonaFailureKind.ConnectionFailed, (int)response.StatusCode, method.Method, DaytonaApiClient.Redact(uri), innerException: ex);
         }
-        using (response)
+        catch (Exception ex) when (ex is ObjectDisposedException || ex is IOException)
         {
-            Log.WriteVerbose(string.Format(CultureInfo.InvariantCulture, "{0} -> {1} in {2} ms", display, (int)response.StatusCode, watch.ElapsedMilliseconds));
-            if (!response.IsSuccessStatusCode) throw await DaytonaApiClient.CreateErrorAsync(response, HttpMethod.Post, uri, 1).ConfigureAwait(false);
-            return await DaytonaApiClient.ReadJsonAsync<SessionExecuteResponseDto>(response, ct).ConfigureAwait(false) ?? new SessionExecuteResponseDto();
+            throw new OperationCanceledException(ct);
+        }
+        catch (FormatException ex)
+        {
+            throw new DaytonaApiException($"Daytona sent a reply to {display} that is not the expected JSON: {ex.Message}",
+                DaytonaFailureKind.UnexpectedReply, (int)response.StatusCode, method.Method, DaytonaApiClient.Redact(uri), innerException: ex);
         }
     }
 
-    // ---------------------------------------------------------------- exec sessions
-
-    /// <summary>A session of DaytonaPS's own for one command: reused from earlier calls, or created.</summary>
-    public async Task<(string SessionId, bool Fresh)> RentExecSessionAsync(CancellationToken ct)
-    {
-        var bag = ExecSessions.GetOrAdd(BaseUrl, _ => new ConcurrentBag<string>());
-        if (bag.TryTake(out var id)) return (id, false);
-        id = ExecSessionPrefix + Guid.NewGuid().ToString("N").Substring(0, 12);
-        await CreateSessionAsync(id, existingIsFine: true, ct).ConfigureAwait(false);
-        return (id, true);
-    }
-
-    public void ReturnExecSession(string sessionId) =>
-        ExecSessions.GetOrAdd(BaseUrl, _ => new ConcurrentBag<string>()).Add(sessionId);
-
-    /// <summary>Ends a session whose command overran (this kills the command), ignoring failures.</summary>
+    /// <summary>Ends a session (this kills a command still running in it), ignoring failures; its own deadline, so it also runs after Ctrl+C.</summary>
     public async Task DiscardSessionAsync(string sessionId)
     {
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
             await DeleteSessionAsync(sessionId, cts.Token).ConfigureAwait(false);
+            Log.WriteVerbose($"Removed session {sessionId} of sandbox {SandboxId}.");
         }
         catch (Exception ex) when (ex is DaytonaApiException || ex is OperationCanceledException)
         {
@@ -219,7 +214,7 @@ internal sealed class ToolboxClient
         {
             using var response = await _api.SendAsync(HttpMethod.Delete, Uri("/files?path=" + System.Uri.EscapeDataString(remotePath)), null, RetryMode.Idempotent, ct).ConfigureAwait(false);
         }
-        catch (DaytonaApiException ex) when (ex.StatusCode == 404)
+        catch (DaytonaApiException ex) when (ex.Kind == DaytonaFailureKind.NotFound)
         {
         }
     }
@@ -305,14 +300,19 @@ internal sealed class ToolboxClient
         demux.Flush(onChunk);
     }
 
-    /// <summary>The headers of every toolbox call, on the WebSocket upgrade (Authorization, org, SDK version).</summary>
+    /// <summary>The headers of every Daytona call (<see cref="DaytonaAuthHandler.Headers"/>), on the WebSocket upgrade.</summary>
     private void AddHeaders(ClientWebSocketOptions options)
     {
-        var connection = _api.Connection;
-        options.SetRequestHeader("Authorization", "Bearer " + connection.RevealSecret());
-        if (connection.AuthType == DaytonaAuthType.Jwt && connection.OrganizationId is { } org)
-            options.SetRequestHeader("X-Daytona-Organization-ID", org);
-        options.SetRequestHeader("X-Daytona-Source", DaytonaAuthHandler.SourceName);
-        options.SetRequestHeader("X-Daytona-SDK-Version", DaytonaAuthHandler.SdkVersion);
+        foreach (var header in DaytonaAuthHandler.Headers(_api.Connection))
+        {
+            try
+            {
+                options.SetRequestHeader(header.Key, header.Value);
+            }
+            catch (ArgumentException) when (header.Key == "User-Agent")
+            {
+                // .NET Framework's ClientWebSocket treats User-Agent as restricted; the call works without it.
+            }
+        }
     }
 }

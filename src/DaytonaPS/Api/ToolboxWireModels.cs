@@ -36,13 +36,6 @@ internal sealed class SessionDto
     public List<SessionCommandDto>? Commands { get; set; }
 }
 
-internal sealed class SessionLogsDto
-{
-    public string? Output { get; set; }
-    public string? Stdout { get; set; }
-    public string? Stderr { get; set; }
-}
-
 internal sealed class ToolboxUrlDto
 {
     public string? Url { get; set; }

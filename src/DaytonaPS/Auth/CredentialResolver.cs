@@ -2,6 +2,7 @@ using System;
 using System.Collections.ObjectModel;
 using System.Linq;
 using System.Management.Automation;
+using System.Management.Automation.Runspaces;
 using System.Security;
 using DaytonaPS.Commands;
 
@@ -26,7 +27,7 @@ internal static class CredentialResolver
 
     /// <param name="allowSecretManagement">False for completers: Get-Secret may prompt for a vault password.</param>
     /// <returns>The connection, or null when <paramref name="throwIfNone"/> is false and nothing is configured.</returns>
-    public static DaytonaConnection? Resolve(Context? explicitContext, bool allowSecretManagement, bool throwIfNone, Action<string>? warn = null)
+    public static DaytonaConnection? Resolve(Context? explicitContext, bool allowSecretManagement, bool throwIfNone, Action<string>? warn = null, Cmdlet? cmdlet = null)
     {
         if (explicitContext is not null)
         {
@@ -54,7 +55,7 @@ internal static class CredentialResolver
             if (secretName is not null)
             {
                 var vault = Env(SecretVaultVariable);
-                var secret = SecretManagement.GetSecret(secretName, vault);
+                var secret = SecretManagement.GetSecret(secretName, vault, SecretNameVariable, cmdlet);
                 var url = ApiUrlFromEnvironment(warn) ?? DaytonaConnection.DefaultApiUrl;
                 var target = Env(TargetVariable);
                 var detail = SecretManagement.Describe(secretName, vault) + " (" + SecretNameVariable + ")";
@@ -107,12 +108,21 @@ internal static class CredentialResolver
         }
     }
 
+    /// <summary>DAYTONA_API_URL (or the deprecated DAYTONA_SERVER_URL), checked: a bad value is a DaytonaInvalidArgument naming the variable.</summary>
     internal static string? ApiUrlFromEnvironment(Action<string>? warn)
     {
         var url = Env(ApiUrlVariable);
-        if (url is not null) return url;
+        if (url is not null)
+        {
+            DaytonaConnection.ParseApiUrl(url, ApiUrlVariable);
+            return url;
+        }
         var legacy = Env(LegacyApiUrlVariable);
-        if (legacy is not null) warn?.Invoke($"{LegacyApiUrlVariable} is deprecated; use {ApiUrlVariable}.");
+        if (legacy is not null)
+        {
+            warn?.Invoke($"{LegacyApiUrlVariable} is deprecated; use {ApiUrlVariable}.");
+            DaytonaConnection.ParseApiUrl(legacy, LegacyApiUrlVariable);
+        }
         return legacy;
     }
 
@@ -132,18 +142,29 @@ internal static class SecretManagement
     public static string Describe(string name, string? vault) =>
         vault is null ? $"secret '{name}'" : $"secret '{name}' in vault '{vault}'";
 
-    /// <summary>Returns the secret as a SecureString; a string, SecureString or PSCredential (its password) is accepted.</summary>
-    public static SecureString GetSecret(string name, string? vault)
+    /// <summary>
+    /// Returns the secret as a SecureString; a string, SecureString or PSCredential (its password) is accepted.
+    /// <paramref name="via"/> says how it was asked for ("Connect-Daytona -SecretName" or DAYTONA_SECRET_NAME),
+    /// for the recommendations. Get-Secret's own verbose, warning and information records are handed to
+    /// <paramref name="cmdlet"/> (a nested pipeline's streams otherwise go straight to the host, past any redirection).
+    /// </summary>
+    public static SecureString GetSecret(string name, string? vault, string via, Cmdlet? cmdlet)
     {
         var what = Describe(name, vault);
         using var ps = PowerShell.Create(RunspaceMode.CurrentRunspace);
-        ps.AddCommand("Get-Secret").AddParameter("Name", name);
-        if (vault is not null) ps.AddParameter("Vault", vault);
-        ps.AddParameter("ErrorAction", ActionPreference.Stop);
+        var getSecret = new Command("Get-Secret");
+        getSecret.Parameters.Add("Name", name);
+        if (vault is not null) getSecret.Parameters.Add("Vault", vault);
+        getSecret.Parameters.Add("ErrorAction", ActionPreference.Stop);
+        // A nested pipeline's verbose/warning/information records go straight to the host, past the
+        // caller's redirection (*>&1, 4>file): merge them into its output and write them as our own.
+        foreach (var stream in new[] { PipelineResultTypes.Verbose, PipelineResultTypes.Warning, PipelineResultTypes.Debug, PipelineResultTypes.Information })
+            getSecret.MergeMyResults(stream, PipelineResultTypes.Output);
+        ps.Commands.AddCommand(getSecret);
         Collection<PSObject> results;
         try
         {
-            results = ps.Invoke();
+            results = Forward(ps.Invoke(), cmdlet);
         }
         catch (CommandNotFoundException)
         {
@@ -154,25 +175,60 @@ internal static class SecretManagement
         }
         catch (RuntimeException ex)
         {
-            throw NotFound(what, ex);
+            throw NotRead(what, via, ex);
         }
         if (ps.HadErrors || results.Count == 0 || results[0] is null)
         {
-            throw NotFound(what, ps.Streams.Error.FirstOrDefault()?.Exception);
+            throw NotRead(what, via, ps.Streams.Error.FirstOrDefault()?.Exception);
         }
         return results[0].BaseObject switch
         {
-            SecureString s => s,
-            string text when text.Length > 0 => SecretText.ToSecureString(text),
-            PSCredential credential => credential.Password,
-            _ => throw new DaytonaException(ErrorIds.InvalidSecret, ErrorCategory.InvalidType,
-                $"{what} is a {results[0].BaseObject.GetType().Name}; DaytonaPS needs a SecureString, string or PSCredential holding the API key.",
-                terminating: true),
+            SecureString s when s.Length > 0 => s,
+            string text when text.Trim().Length > 0 => SecretText.ToSecureString(text),
+            PSCredential credential when credential.Password.Length > 0 => credential.Password,
+            SecureString or string or PSCredential => throw new DaytonaException(ErrorIds.InvalidSecret, ErrorCategory.InvalidData,
+                $"{what} is empty; it should hold the Daytona API key.", name, terminating: true,
+                recommendedAction: $"Store the key in it (Set-Secret -Name {name} -Secret (Read-Host -AsSecureString)), or use another secret with {via}."),
+            var other => throw new DaytonaException(ErrorIds.InvalidSecret, ErrorCategory.InvalidType,
+                $"{what} is a {other.GetType().Name}; DaytonaPS needs a SecureString, string or PSCredential holding the API key.",
+                name, terminating: true,
+                recommendedAction: $"Store the key as a string or SecureString (Set-Secret -Name {name} -Secret (Read-Host -AsSecureString)), or use another secret with {via}."),
         };
     }
 
-    private static DaytonaException NotFound(string what, Exception? inner) => new(
-        ErrorIds.SecretNotFound, ErrorCategory.ObjectNotFound,
-        $"Cannot read {what}: Get-Secret did not return it.", terminating: true,
-        recommendedAction: "Check the secret name and vault (Get-SecretInfo), or unset DAYTONA_SECRET_NAME.", innerException: inner);
+    /// <summary>Writes the merged stream records through <paramref name="cmdlet"/>; returns the rest (the secret).</summary>
+    private static Collection<PSObject> Forward(Collection<PSObject> merged, Cmdlet? cmdlet)
+    {
+        var rest = new Collection<PSObject>();
+        foreach (var item in merged)
+        {
+            switch (item?.BaseObject)
+            {
+                case VerboseRecord v: cmdlet?.WriteVerbose(v.Message); break;
+                case WarningRecord w: cmdlet?.WriteWarning(w.Message); break;
+                case DebugRecord d: cmdlet?.WriteDebug(d.Message); break;
+                case InformationRecord i: cmdlet?.WriteInformation(i); break;
+                default: rest.Add(item!); break;
+            }
+        }
+        return rest;
+    }
+
+    /// <summary>Get-Secret failed or returned nothing: say why, in Get-Secret's words, and what to check.</summary>
+    private static DaytonaException NotRead(string what, string via, Exception? inner)
+    {
+        var reason = inner switch
+        {
+            null => "Get-Secret returned nothing",
+            ActionPreferenceStopException { ErrorRecord: { } record } => record.Exception?.Message ?? record.ToString(),
+            _ => inner.Message,
+        };
+        var undo = via == CredentialResolver.SecretNameVariable
+            ? $"or unset {CredentialResolver.SecretNameVariable}"
+            : "or connect another way (Connect-Daytona -ApiKey)";
+        return new DaytonaException(ErrorIds.SecretNotFound, ErrorCategory.ObjectNotFound,
+            $"Cannot read {what}: {reason.TrimEnd('.')}.", terminating: true,
+            recommendedAction: $"Check the secret name and vault (Get-SecretInfo), unlock the vault if it is locked (Unlock-SecretStore), {undo}.",
+            innerException: inner);
+    }
 }

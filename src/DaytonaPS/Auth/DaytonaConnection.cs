@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Net.Http;
 using System.Security;
 using System.Threading;
@@ -50,14 +51,10 @@ internal sealed class DaytonaConnection : IDisposable
         string? target,
         CredentialSource source,
         string sourceDetail,
-        DaytonaClientSettings? settings = null,
-        HttpMessageHandler? innerHandler = null)
+        DaytonaClientSettings? settings = null)
     {
-        if (!Uri.TryCreate((apiUrl ?? string.Empty).Trim(), UriKind.Absolute, out var uri) ||
-            (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-        {
-            throw new ArgumentException($"'{apiUrl}' is not an http(s) URL.", nameof(apiUrl));
-        }
+        var uri = ParseApiUrl(apiUrl, "The Daytona API URL");
+        CheckSecret(secret, authType, sourceDetail);
         ApiUrl = uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
         AuthType = authType;
         _secret = secret.Copy();
@@ -67,8 +64,41 @@ internal sealed class DaytonaConnection : IDisposable
         Source = source;
         SourceDetail = sourceDetail;
         Settings = settings ?? new DaytonaClientSettings();
-        InnerHandler = innerHandler;
         CreatedAt = DateTimeOffset.Now;
+    }
+
+    /// <summary>
+    /// An absolute http(s) URL, or a terminating DaytonaInvalidArgument naming <paramref name="what"/>
+    /// (e.g. "DAYTONA_API_URL"), so a typo never surfaces as a .NET exception at the first call.
+    /// </summary>
+    internal static Uri ParseApiUrl(string? apiUrl, string what)
+    {
+        if (!Uri.TryCreate((apiUrl ?? string.Empty).Trim(), UriKind.Absolute, out var uri) ||
+            (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(uri.Host))
+        {
+            throw new DaytonaException(ErrorIds.InvalidArgument, System.Management.Automation.ErrorCategory.InvalidArgument,
+                $"{what} '{apiUrl}' is not an http:// or https:// URL.", apiUrl, terminating: true,
+                recommendedAction: $"Use the API's base URL, e.g. {DefaultApiUrl} (or http://127.0.0.1:<port>/api for the local emulator).");
+        }
+        return uri;
+    }
+
+    /// <summary>
+    /// Refuses a credential that cannot be right: empty, blank, or holding a line break or another
+    /// control character (it could not be sent as a header, and usually means a pasted file or a
+    /// variable with a trailing newline). The message names where it came from, never its value.
+    /// </summary>
+    private static void CheckSecret(SecureString secret, DaytonaAuthType authType, string sourceDetail)
+    {
+        var what = authType == DaytonaAuthType.Jwt ? "JWT" : "API key";
+        var plain = SecretText.Reveal(secret);
+        string? problem = null;
+        if (plain.Trim().Length == 0) problem = "is empty";
+        else if (plain.Any(char.IsControl)) problem = "holds a line break or another control character";
+        if (problem is null) return;
+        throw new DaytonaException(ErrorIds.InvalidSecret, System.Management.Automation.ErrorCategory.InvalidData,
+            $"The {what} from {sourceDetail} {problem}; Daytona {what}s never do.", null, terminating: true,
+            recommendedAction: $"Check the value of {sourceDetail} (a trailing newline from a file or a pipeline variable is the usual cause).");
     }
 
     /// <summary>e.g. https://app.daytona.io/api (no trailing slash).</summary>
@@ -80,7 +110,6 @@ internal sealed class DaytonaConnection : IDisposable
     public string SourceDetail { get; }
     public DaytonaClientSettings Settings { get; }
     public DateTimeOffset CreatedAt { get; }
-    internal HttpMessageHandler? InnerHandler { get; }
 
     /// <summary>Matches an equivalent credential without holding its plain text (for caches).</summary>
     public string? Fingerprint { get; set; }
@@ -98,7 +127,7 @@ internal sealed class DaytonaConnection : IDisposable
                 if (_disposed) throw new ObjectDisposedException(nameof(DaytonaConnection), "This Daytona connection was closed by Disconnect-Daytona.");
                 if (_http is null)
                 {
-                    var handler = new DaytonaAuthHandler(this) { InnerHandler = InnerHandler ?? CreateDefaultHandler() };
+                    var handler = new DaytonaAuthHandler(this) { InnerHandler = CreateDefaultHandler() };
                     _http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
                 }
                 return _http;
@@ -155,4 +184,10 @@ internal sealed class DaytonaConnection : IDisposable
     }
 
     public bool IsDisposed { get { lock (_gate) return _disposed; } }
+
+    /// <summary>The error for a call on (or cut short by closing) this connection after Disconnect-Daytona.</summary>
+    public DaytonaException ClosedError(Exception? inner) => new(
+        ErrorIds.ContextClosed, System.Management.Automation.ErrorCategory.ResourceUnavailable,
+        $"The Daytona connection to {ApiUrl} ({SourceDetail}) was closed by Disconnect-Daytona.", ApiUrl, terminating: true,
+        recommendedAction: "Connect again (Connect-Daytona -PassThru) and use the new context.", innerException: inner);
 }

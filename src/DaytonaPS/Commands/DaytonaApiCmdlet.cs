@@ -34,7 +34,7 @@ public abstract class DaytonaApiCmdlet : DaytonaCmdlet
     {
         try
         {
-            var connection = CredentialResolver.Resolve(Context, allowSecretManagement: true, throwIfNone: true, warn: WriteWarning)!;
+            var connection = CredentialResolver.Resolve(Context, allowSecretManagement: true, throwIfNone: true, warn: WriteWarning, cmdlet: this)!;
             WriteVerbose($"Daytona {connection.ApiUrl}: {connection.AuthType} credential from {(Context is not null ? "-Context, " : string.Empty)}{connection.SourceDetail}");
             return connection;
         }

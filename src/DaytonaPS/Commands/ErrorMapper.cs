@@ -53,6 +53,9 @@ internal static class ErrorMapper
         DaytonaFailureKind.ServerError => (ErrorIds.ServerError, ErrorCategory.ResourceUnavailable),
         DaytonaFailureKind.NotStarted => (ErrorIds.SandboxNotStarted, ErrorCategory.InvalidOperation),
         DaytonaFailureKind.UnexpectedReply => (ErrorIds.ApiError, ErrorCategory.InvalidResult),
+        DaytonaFailureKind.PathNotFound => (ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound),
+        DaytonaFailureKind.AccessDenied => (ErrorIds.AccessDenied, ErrorCategory.PermissionDenied),
+        DaytonaFailureKind.PathExists => (ErrorIds.PathExists, ErrorCategory.ResourceExists),
         _ => (ErrorIds.ApiError, ErrorCategory.NotSpecified),
     };
 
@@ -70,12 +73,17 @@ internal static class ErrorMapper
 
     private static string? Recommend(DaytonaApiException ex) => ex.Kind switch
     {
-        DaytonaFailureKind.Unauthorized => "Check the credential: Connect-Daytona -ApiKey (Read-Host -AsSecureString), or set DAYTONA_API_KEY. Get-DaytonaContext shows where the current one comes from.",
+        DaytonaFailureKind.Unauthorized => ex.CredentialSource is { } source
+            ? $"Daytona rejected the credential from {source}: check that it holds a valid, unexpired key for this API URL (Get-DaytonaContext shows which is in use)."
+            : "Check the credential: Connect-Daytona -ApiKey (Read-Host -AsSecureString), or set DAYTONA_API_KEY. Get-DaytonaContext shows where the current one comes from.",
         DaytonaFailureKind.Forbidden => "The credential lacks permission for this organization or operation; with a JWT, check -OrganizationId.",
         DaytonaFailureKind.Throttled => "Daytona is throttling this organization; retry later or lower -ThrottleLimit.",
         DaytonaFailureKind.ConnectionFailed => "Check -ApiUrl / DAYTONA_API_URL and the network.",
         DaytonaFailureKind.NameTaken => "The name is taken by a live sandbox: choose another -Name, or use the existing one (Get-DaytonaSandbox -Name <name>), or remove it first (Get-DaytonaSandbox -Name <name> | Remove-DaytonaSandbox).",
         DaytonaFailureKind.Busy => "Another state change is in progress; wait for it (Wait-DaytonaSandbox) and retry.",
+        DaytonaFailureKind.PathNotFound => "Check the path: Get-DaytonaChildItem lists what a sandbox folder holds (relative paths start at the sandbox user's home).",
+        DaytonaFailureKind.AccessDenied => "The sandbox user may not access this path; choose a path it owns (e.g. under /home/daytona or /tmp), or change its permissions with Set-DaytonaItemPermission.",
+        DaytonaFailureKind.PathExists => "Something already exists at the destination: remove it first (Remove-DaytonaItem), or choose another name.",
         DaytonaFailureKind.NotStarted => "Start the sandbox first (Start-DaytonaSandbox), or add -AutoStart where the cmdlet offers it.",
         _ => null,
     };

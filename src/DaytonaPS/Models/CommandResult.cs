@@ -9,8 +9,9 @@ namespace DaytonaPS;
 public sealed class CommandResult
 {
     internal CommandResult(string sandboxId, string command, int exitCode, string output, string stdout, string stderr,
-        DateTimeOffset startedAt, TimeSpan duration)
+        DateTimeOffset startedAt, TimeSpan duration, bool truncated = false)
     {
+        Truncated = truncated;
         SandboxId = sandboxId;
         Command = command;
         ExitCode = exitCode;
@@ -27,10 +28,14 @@ public sealed class CommandResult
     public string Command { get; }
     /// <summary>The exit code of the command (127: command not found).</summary>
     public int ExitCode { get; }
-    /// <summary>stdout and stderr combined, in the order they were written.</summary>
+    /// <summary>stdout and stderr combined, in the order they were written (at most twice -MaximumOutputSize).</summary>
     public string Output { get; }
+    /// <summary>The command's stdout (at most -MaximumOutputSize; empty with -OutFile, which received it).</summary>
     public string Stdout { get; }
+    /// <summary>The command's stderr (at most -MaximumOutputSize).</summary>
     public string Stderr { get; }
+    /// <summary>True when output beyond -MaximumOutputSize was dropped: Output, Stdout or Stderr is not all the command wrote.</summary>
+    public bool Truncated { get; }
     public DateTimeOffset StartedAt { get; }
     public TimeSpan Duration { get; }
 

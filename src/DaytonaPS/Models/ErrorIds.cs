@@ -33,4 +33,9 @@ public static class ErrorIds
     public const string SshConfigFailed = "DaytonaSshConfigFailed";
     public const string SshLaunchFailed = "DaytonaSshLaunchFailed";
     public const string SandboxNotStarted = "DaytonaSandboxNotStarted";
+    // Files (Copy-DaytonaItem, Get-DaytonaChildItem, ...)
+    public const string PathNotFound = "DaytonaPathNotFound";
+    public const string AccessDenied = "DaytonaAccessDenied";
+    public const string PathExists = "DaytonaPathExists";
+    public const string LocalIOFailed = "DaytonaLocalIOFailed";
 }

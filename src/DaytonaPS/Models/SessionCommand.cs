@@ -55,8 +55,9 @@ public sealed class Session
 /// <summary>The logs of one session command (Receive-DaytonaCommandLog).</summary>
 public sealed class CommandLog
 {
-    internal CommandLog(string sandboxId, string sessionId, string commandId, int? exitCode, string output, string stdout, string stderr)
+    internal CommandLog(string sandboxId, string sessionId, string commandId, int? exitCode, string output, string stdout, string stderr, bool truncated = false)
     {
+        Truncated = truncated;
         SandboxId = sandboxId;
         SessionId = sessionId;
         CommandId = commandId;
@@ -74,6 +75,8 @@ public sealed class CommandLog
     public string Output { get; }
     public string Stdout { get; }
     public string Stderr { get; }
+    /// <summary>True when output beyond -MaximumOutputSize was dropped.</summary>
+    public bool Truncated { get; }
 
     public override string ToString() => Output;
 }

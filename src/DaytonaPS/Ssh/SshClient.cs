@@ -203,7 +203,7 @@ internal static class SshInteractivity
     public static string? WhyNotInteractive(PSHost? host)
     {
         if (Override is bool forced) return forced ? null : "the test override says so";
-        if (string.Equals(Environment.GetEnvironmentVariable("TF_BUILD"), "True", StringComparison.OrdinalIgnoreCase))
+        if (AzurePipelines.Detected)
             return "this is an Azure DevOps pipeline (TF_BUILD is set)";
         if (!Environment.UserInteractive) return "the process is not running in an interactive session";
         if (host is not null && string.Equals(host.Name, "ServerRemoteHost", StringComparison.Ordinal))

@@ -27,17 +27,14 @@ internal sealed class SshConfigFile : IDisposable
     private static readonly Regex SafeHost = new(@"^[A-Za-z0-9._:-]{1,255}$", RegexOptions.CultureInvariant);
     private bool _disposed;
 
-    private SshConfigFile(string directory, string path, string hostAlias)
+    private SshConfigFile(string directory, string path)
     {
         DirectoryPath = directory;
         FilePath = path;
-        HostAlias = hostAlias;
     }
 
     public string DirectoryPath { get; }
     public string FilePath { get; }
-    /// <summary>The Host name of the config block, e.g. daytona-3c1e...; what ssh is told to connect to.</summary>
-    public string HostAlias { get; }
 
     public static string AliasFor(string sandboxId)
     {
@@ -73,7 +70,7 @@ internal sealed class SshConfigFile : IDisposable
     }
 
     /// <summary>Creates the private directory and the file holding <paramref name="content"/>.</summary>
-    public static SshConfigFile Create(string hostAlias, string content)
+    public static SshConfigFile Create(string content)
     {
         var directory = Path.Combine(Path.GetTempPath(), "daytonaps-ssh-" + RandomName());
         var path = Path.Combine(directory, FileName);
@@ -100,7 +97,7 @@ internal sealed class SshConfigFile : IDisposable
             TryDelete(directory, path);
             throw;
         }
-        return new SshConfigFile(directory, path, hostAlias);
+        return new SshConfigFile(directory, path);
     }
 
     private static void CreateOnUnix(string directory, string content)
@@ -227,7 +224,7 @@ internal sealed class SshConfigFile : IDisposable
             if (File.Exists(path))
             {
                 // Overwrite before deleting so the token does not linger in freed blocks of a tmpfs page.
-                var length = new FileInfo(path).Length;
+                var length = new System.IO.FileInfo(path).Length;
                 using (var fs = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.None))
                 {
                     fs.Write(new byte[length], 0, (int)length);

@@ -2,7 +2,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Daytona, DaytonaAuthenticationError, DaytonaConflictError, DaytonaTimeoutError, DaytonaValidationError,
+  Daytona, DaytonaAuthenticationError, DaytonaConflictError, DaytonaNotFoundError, DaytonaTimeoutError,
+  DaytonaValidationError,
 } from '@daytonaio/sdk';
 import { useEmulator, uniqueName, own, caught } from '../lib/harness.mjs';
 
@@ -34,6 +35,19 @@ describe('errors', { concurrency: true, timeout: 90_000 }, () => {
 
   test('resources with the default snapshot give DaytonaValidationError (400)', async () => {
     is(await caught(() => ctx.daytona.create({ resources: { cpu: 2, memory: 2 } })), DaytonaValidationError, 400);
+  });
+
+  test('resources above the per-sandbox limits give DaytonaValidationError (400)', async () => {
+    const err = await caught(() => ctx.daytona.create({ image: 'alpine:3.20', resources: { memory: 4096 } }));
+    is(err, DaytonaValidationError, 400);
+    assert.match(err.message, /Memory request 4096GB exceeds maximum allowed per sandbox \(8GB\)/);
+  });
+
+  test('an unknown target gives DaytonaNotFoundError (404)', async () => {
+    const mars = new Daytona({ apiKey: ctx.apiKey, apiUrl: ctx.apiUrl, target: 'mars' });
+    const err = await caught(() => mars.create({ name: uniqueName('mars') }));
+    is(err, DaytonaNotFoundError, 404);
+    assert.match(err.message, /Region not found/);
   });
 
   test('stop on a stopped sandbox gives 400; start on a started one is a no-op', async (t) => {

@@ -49,9 +49,7 @@ public abstract class DaytonaToolboxCmdlet : DaytonaSandboxCmdlet
         {
             if (!CommandScript.IsValidEnvironmentName(name))
             {
-                ThrowTerminatingError(new ErrorRecord(
-                    new ArgumentException($"-Environment: '{name}' is not a valid environment variable name (letters, digits and _, not starting with a digit)."),
-                    ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, name));
+                ThrowInvalidArgument($"-Environment: '{name}' is not a valid environment variable name (letters, digits and _, not starting with a digit).", target: name);
             }
         }
         return map;

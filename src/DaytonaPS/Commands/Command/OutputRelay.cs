@@ -9,8 +9,7 @@ namespace DaytonaPS.Commands.Command;
 /// PSHOST, so the console and an Azure DevOps log show them while they stay capturable with
 /// 6>&amp;1 or -InformationVariable). stdout lines carry the tag DaytonaPS.Stdout and are shown as
 /// they are; stderr lines carry DaytonaPS.Stderr and are shown red with the prefix "[stderr] ".
-/// In Azure DevOps (TF_BUILD set) a line that could be read as a logging command (##vso[ anywhere,
-/// ##[ at the start) is neutralised by a space after the ##.
+/// Under Azure DevOps (see <see cref="AzurePipelines"/>) each line is neutralised first.
 /// </summary>
 internal sealed class OutputRelay
 {
@@ -18,26 +17,21 @@ internal sealed class OutputRelay
     public const string StderrTag = "DaytonaPS.Stderr";
     public const string StderrPrefix = "[stderr] ";
 
-    private static readonly System.Text.RegularExpressions.Regex VsoCommand = new(@"##(vso\[)", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-
     private readonly CmdletPipe _pipe;
     private readonly string _sandboxTag;
     private readonly bool _neutralise;
 
     /// <param name="sandboxId">Added as a third tag, "DaytonaPS.Sandbox:&lt;id&gt;", so concurrent runs can be told apart.</param>
-    public OutputRelay(CmdletPipe pipe, string sandboxId, bool neutralise)
+    public OutputRelay(CmdletPipe pipe, string sandboxId)
     {
         _pipe = pipe;
         _sandboxTag = "DaytonaPS.Sandbox:" + sandboxId;
-        _neutralise = neutralise;
+        _neutralise = AzurePipelines.Detected;
     }
-
-    /// <summary>True when running under Azure DevOps (TF_BUILD is set).</summary>
-    public static bool InAzureDevOps => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("TF_BUILD"));
 
     public void Line(LogStreamKind stream, string line)
     {
-        var text = _neutralise ? Neutralise(line) : line;
+        var text = _neutralise ? AzurePipelines.Neutralise(line) : line;
         var stderr = stream == LogStreamKind.Stderr;
         var message = new HostInformationMessage
         {
@@ -46,19 +40,5 @@ internal sealed class OutputRelay
         };
         if (stderr) message.ForegroundColor = ConsoleColor.Red;
         _pipe.WriteInformation(message, new[] { "PSHOST", stderr ? StderrTag : StdoutTag, _sandboxTag });
-    }
-
-    /// <summary>Makes a line inert for the Azure DevOps agent: "##vso[" anywhere and a leading "##[" get a space after "##".</summary>
-    public static string Neutralise(string line)
-    {
-        if (string.IsNullOrEmpty(line)) return line;
-        var result = VsoCommand.Replace(line, "## $1");
-        var trimmed = result.TrimStart();
-        if (trimmed.StartsWith("##[", StringComparison.Ordinal))
-        {
-            var lead = result.Length - trimmed.Length;
-            result = result.Substring(0, lead) + "## [" + trimmed.Substring(3);
-        }
-        return result;
     }
 }

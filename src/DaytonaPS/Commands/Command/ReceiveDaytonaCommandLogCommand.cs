@@ -8,6 +8,7 @@ namespace DaytonaPS.Commands.Command;
 /// <summary>
 /// Receive-DaytonaCommandLog: the output of a session command so far, or with -Follow its output
 /// live (shown as Invoke-DaytonaCommand -Stream shows it) until it ends; returns a CommandLog.
+/// Follow and collect are <see cref="CommandRunner"/>'s, shared with Invoke-DaytonaCommand -Stream.
 /// </summary>
 [Cmdlet(VerbsCommunications.Receive, "DaytonaCommandLog")]
 [OutputType(typeof(CommandLog))]
@@ -38,6 +39,11 @@ public sealed class ReceiveDaytonaCommandLogCommand : DaytonaApiCmdlet
     [ValidateRange(0, 86400)]
     public int TimeoutSec { get; set; }
 
+    /// <summary>The most bytes of stdout, and of stderr, kept in the result (0 = no limit).</summary>
+    [Parameter]
+    [ValidateRange(0, long.MaxValue)]
+    public long MaximumOutputSize { get; set; } = CommandRunner.DefaultOutputLimit;
+
     protected override void ProcessRecord()
     {
         var sandbox = SandboxId;
@@ -49,30 +55,8 @@ public sealed class ReceiveDaytonaCommandLogCommand : DaytonaApiCmdlet
     private async Task ReceiveAsync(CmdletPipe pipe, string sandbox, string session, string commandId, CancellationToken ct)
     {
         var (toolbox, _) = await ToolboxClient.ForSandboxAsync(Api(pipe), sandbox, null, ct).ConfigureAwait(false);
-        if (!Follow)
-        {
-            var logs = await toolbox.GetCommandLogsAsync(session, commandId, ct).ConfigureAwait(false);
-            var info = await toolbox.GetCommandAsync(session, commandId, ct).ConfigureAwait(false);
-            pipe.WriteObject(new CommandLog(toolbox.SandboxId, session, commandId, info.ExitCode, logs.Output ?? string.Empty, logs.Stdout ?? string.Empty, logs.Stderr ?? string.Empty));
-            return;
-        }
-        var relay = new OutputRelay(pipe, toolbox.SandboxId, OutputRelay.InAzureDevOps);
-        var collector = new LogCollector(relay.Line);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        if (TimeoutSec > 0) deadline.CancelAfter(System.TimeSpan.FromSeconds(TimeoutSec));
-        try
-        {
-            await toolbox.FollowLogsAsync(session, commandId, collector.Add, deadline.Token).ConfigureAwait(false);
-        }
-        catch (System.OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            collector.Complete();
-            throw new DaytonaException(ErrorIds.CommandTimeout, ErrorCategory.OperationTimeout,
-                $"Command {commandId} was still running after -TimeoutSec {TimeoutSec}; it keeps running (Receive-DaytonaCommandLog again, or Remove-DaytonaSession to stop it).",
-                sandbox);
-        }
-        collector.Complete();
-        var done = await toolbox.GetCommandAsync(session, commandId, ct).ConfigureAwait(false);
-        pipe.WriteObject(new CommandLog(toolbox.SandboxId, session, commandId, done.ExitCode, collector.Output, collector.Stdout, collector.Stderr));
+        var relay = Follow ? new OutputRelay(pipe, toolbox.SandboxId) : null;
+        var log = await new CommandRunner(toolbox.Api).ReceiveAsync(toolbox, session, commandId, Follow, TimeoutSec, MaximumOutputSize, relay is null ? null : relay.Line, ct).ConfigureAwait(false);
+        pipe.WriteObject(log);
     }
 }

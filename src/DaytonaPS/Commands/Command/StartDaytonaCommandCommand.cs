@@ -10,7 +10,8 @@ namespace DaytonaPS.Commands.Command;
 
 /// <summary>
 /// Start-DaytonaCommand: starts a command in a session (created when missing) and returns at once
-/// with a SessionCommand; Receive-DaytonaCommandLog reads or follows its output.
+/// with a SessionCommand; Receive-DaytonaCommandLog reads or follows its output. The protocol is
+/// <see cref="CommandRunner.StartAsync"/>'s.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "DaytonaCommand", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = IdSet)]
 [OutputType(typeof(SessionCommand))]
@@ -39,7 +40,12 @@ public sealed class StartDaytonaCommandCommand : DaytonaToolboxCmdlet
     [Parameter]
     public SwitchParameter LoginShell { get; set; }
 
+    /// <summary>Start a stopped or archived sandbox (and wait until it is started) instead of failing.</summary>
+    [Parameter]
+    public SwitchParameter AutoStart { get; set; }
+
     private Dictionary<string, string>? _environment;
+    private ConfirmationShortcut? _confirmation;
 
     private protected override object? CaptureRecordState() => SessionId;
 
@@ -47,15 +53,22 @@ public sealed class StartDaytonaCommandCommand : DaytonaToolboxCmdlet
     {
         base.BeginProcessing();
         _environment = EnvironmentMap(Environment);
+        _confirmation = ConfirmationShortcut.For(this, ConfirmImpact.Medium);
     }
 
     private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, ToolboxClient toolbox, string display, object? state, CancellationToken ct)
     {
         var session = state is string given && given.Length > 0 ? given : "daytonaps-" + Guid.NewGuid().ToString("N").Substring(0, 12);
-        if (!await pipe.ShouldProcessAsync($"{display}, session '{session}'", "Start '" + InvokeDaytonaCommandCommand.Shorten(Command) + "'").ConfigureAwait(false)) return;
-        await toolbox.CreateSessionAsync(session, existingIsFine: true, ct).ConfigureAwait(false);
-        var line = CommandScript.Build(Command, WorkingDirectory, _environment, LoginShell, null, 0);
-        var commandId = await toolbox.ExecAsyncCommand(session, line, ct).ConfigureAwait(false);
+        var action = "Start '" + CommandRunner.Shorten(Command) + "'" + (AutoStart ? " (starting the sandbox first if it is not started)" : string.Empty);
+        if (!await _confirmation!.ShouldProcessAsync(pipe, $"{display}, session '{session}'", action).ConfigureAwait(false)) return;
+        var request = new CommandRequest(Command)
+        {
+            WorkingDirectory = WorkingDirectory,
+            Environment = _environment,
+            LoginShell = LoginShell,
+            AutoStart = AutoStart,
+        };
+        var commandId = await new CommandRunner(toolbox.Api).StartAsync(toolbox, session, request, ct).ConfigureAwait(false);
         pipe.WriteVerbose($"Started command {commandId} in session '{session}' of {display}.");
         pipe.WriteObject(new SessionCommand(toolbox.SandboxId, session, commandId, Command, null));
     }

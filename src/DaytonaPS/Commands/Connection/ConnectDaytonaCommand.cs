@@ -91,7 +91,7 @@ public sealed class ConnectDaytonaCommand : DaytonaCmdlet
                     CredentialSource.ConnectDaytona, "Connect-Daytona -JwtToken", settings),
                 CredentialSet => new DaytonaConnection(url, DaytonaAuthType.ApiKey, Credential.Password, null, target,
                     CredentialSource.ConnectDaytona, "Connect-Daytona -Credential", settings),
-                SecretSet => new DaytonaConnection(url, DaytonaAuthType.ApiKey, SecretManagement.GetSecret(SecretName, Vault), null, target,
+                SecretSet => new DaytonaConnection(url, DaytonaAuthType.ApiKey, SecretManagement.GetSecret(SecretName, Vault, "Connect-Daytona -SecretName", this), null, target,
                     CredentialSource.SecretManagement, SecretManagement.Describe(SecretName, Vault) + " (Connect-Daytona -SecretName)", settings),
                 _ => new DaytonaConnection(url, DaytonaAuthType.ApiKey, ApiKey, null, target,
                     CredentialSource.ConnectDaytona, "Connect-Daytona -ApiKey", settings),
@@ -100,11 +100,6 @@ public sealed class ConnectDaytonaCommand : DaytonaCmdlet
         catch (DaytonaException ex)
         {
             ThrowTerminatingError(ErrorMapper.ToErrorRecord(ex, SecretName));
-            return;
-        }
-        catch (ArgumentException ex)
-        {
-            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, url));
             return;
         }
 

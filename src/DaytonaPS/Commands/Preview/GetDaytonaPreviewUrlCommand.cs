@@ -33,9 +33,7 @@ public sealed class GetDaytonaPreviewUrlCommand : DaytonaSandboxCmdlet
     {
         if (MyInvocation.BoundParameters.ContainsKey(nameof(ExpiresInSeconds)) && !Signed)
         {
-            ThrowTerminatingError(new ErrorRecord(
-                new ArgumentException("-ExpiresInSeconds applies to signed URLs only: add -Signed."),
-                ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, ExpiresInSeconds));
+            ThrowInvalidArgument("-ExpiresInSeconds applies to signed URLs only: add -Signed.", target: ExpiresInSeconds);
         }
         base.BeginProcessing();
     }

@@ -21,6 +21,7 @@ public sealed class GetDaytonaSandboxCommand : DaytonaApiCmdlet
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
     [Alias("SandboxId")]
     [ValidateNotNullOrEmpty]
+    [SandboxIdTransformation]
     [ArgumentCompleter(typeof(SandboxCompleter))]
     public string[] Id { get; set; } = Array.Empty<string>();
 
@@ -28,6 +29,7 @@ public sealed class GetDaytonaSandboxCommand : DaytonaApiCmdlet
     [Parameter(Position = 0, ValueFromPipeline = true, ParameterSetName = ListSet)]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
+    [SandboxIdTransformation]
     [ArgumentCompleter(typeof(SandboxCompleter))]
     public string[]? Name { get; set; }
 
@@ -119,9 +121,7 @@ public sealed class GetDaytonaSandboxCommand : DaytonaApiCmdlet
         {
             if (!found.Contains(literal) && written < first)
             {
-                pipe.WriteError(new ErrorRecord(
-                    new DaytonaException(ErrorIds.NotFound, ErrorCategory.ObjectNotFound, $"No sandbox named '{literal}' matches the filters."),
-                    ErrorIds.NotFound, ErrorCategory.ObjectNotFound, literal));
+                pipe.WriteFailure(new DaytonaException(ErrorIds.NotFound, ErrorCategory.ObjectNotFound, $"No sandbox named '{literal}' matches the filters.", literal), literal);
             }
         }
     }

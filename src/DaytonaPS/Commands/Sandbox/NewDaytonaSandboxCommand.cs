@@ -31,21 +31,23 @@ public sealed class NewDaytonaSandboxCommand : DaytonaApiCmdlet
     [ValidateNotNullOrEmpty]
     public string Image { get; set; } = null!;
 
-    [Parameter(ParameterSetName = ImageSet)]
+    /// <summary>vCPUs; needs -Image (a snapshot brings its own resources).</summary>
+    [Parameter]
     [ValidateRange(1, 1024)]
     public int Cpu { get; set; }
 
-    /// <summary>GB.</summary>
-    [Parameter(ParameterSetName = ImageSet)]
+    /// <summary>GB; needs -Image.</summary>
+    [Parameter]
     [ValidateRange(1, 4096)]
     public int Memory { get; set; }
 
-    /// <summary>GB.</summary>
-    [Parameter(ParameterSetName = ImageSet)]
+    /// <summary>GB; needs -Image.</summary>
+    [Parameter]
     [ValidateRange(1, 65536)]
     public int Disk { get; set; }
 
-    [Parameter(ParameterSetName = ImageSet)]
+    /// <summary>GPUs; needs -Image.</summary>
+    [Parameter]
     [ValidateRange(0, 64)]
     public int Gpu { get; set; }
 
@@ -107,19 +109,33 @@ public sealed class NewDaytonaSandboxCommand : DaytonaApiCmdlet
     [Parameter]
     public SwitchParameter NoWait { get; set; }
 
-    /// <summary>Keep a sandbox that failed to start instead of removing it.</summary>
+    /// <summary>Keep a sandbox that failed to start, or whose creation was stopped (Ctrl+C), instead of removing it.</summary>
     [Parameter]
     public SwitchParameter KeepOnFailure { get; set; }
 
     private bool Has(string name) => MyInvocation.BoundParameters.ContainsKey(name);
 
+    private static readonly string[] Resources = { nameof(Cpu), nameof(Memory), nameof(Disk), nameof(Gpu) };
+
+    /// <summary>The host's UI, for the one message that must reach the user while the pipeline stops (see <see cref="Abandon"/>).</summary>
+    private System.Management.Automation.Host.PSHostUserInterface? _ui;
+
     protected override void BeginProcessing()
     {
         if (Ephemeral && Has(nameof(AutoDeleteMinutes)) && AutoDeleteMinutes != 0)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Ephemeral means -AutoDeleteMinutes 0; do not give both."),
-                ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, null));
+            ThrowInvalidArgument("-Ephemeral means -AutoDeleteMinutes 0; do not give both.");
         }
+        var resources = Resources.Where(Has).ToList();
+        if (resources.Count > 0 && ParameterSetName != ImageSet)
+        {
+            // Resources are not in the Image parameter set's exclusive list on purpose: there, -Cpu alone
+            // made PowerShell prompt for -Image, and -Snapshot with -Cpu gave "parameter set cannot be resolved".
+            ThrowInvalidArgument(
+                $"{string.Join(", ", resources.Select(r => "-" + r))} can only be given with -Image: a sandbox from a snapshot has the snapshot's resources.",
+                "Add -Image <image> (e.g. -Image python:3.12-slim), or drop the resources and use a snapshot that has them.");
+        }
+        _ui = Host?.UI;
         base.BeginProcessing();
     }
 
@@ -135,7 +151,16 @@ public sealed class NewDaytonaSandboxCommand : DaytonaApiCmdlet
     private async Task CreateAsync(CmdletPipe pipe, CreateSandboxDto body, CancellationToken ct)
     {
         var ops = Sandboxes(pipe);
-        var created = await ops.CreateAsync(body, ct).ConfigureAwait(false);
+        SandboxDto created;
+        try
+        {
+            created = await ops.CreateAsync(body, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            Abandon(ops, null, body.Labels[SandboxOperations.CreateTokenLabel]);
+            throw;
+        }
         var display = DaytonaPS.Sandbox.Describe(created);
         pipe.WriteVerbose($"Created {display}: {created.State}.");
         if (NoWait || created.State == SandboxStates.Started)
@@ -147,6 +172,11 @@ public sealed class NewDaytonaSandboxCommand : DaytonaApiCmdlet
         try
         {
             ready = await ops.WaitForStateAsync(created.Id, display, new[] { SandboxStates.Started }, Seconds(TimeoutSec), ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            Abandon(ops, created, null);
+            throw;
         }
         catch (Exception ex) when (ex is DaytonaException || ex is DaytonaApiException)
         {
@@ -169,6 +199,46 @@ public sealed class NewDaytonaSandboxCommand : DaytonaApiCmdlet
             throw;
         }
         pipe.WriteObject(new DaytonaPS.Sandbox(ready!));
+    }
+
+    /// <summary>
+    /// The user stopped the command (Ctrl+C) after the create was sent: the sandbox exists, or may. It
+    /// is removed in the background (found by its create id when the reply never came), or kept with
+    /// -KeepOnFailure; either way the host is told which one. Streams are closed while the pipeline
+    /// stops, so the host's UI is the only way to say it.
+    /// </summary>
+    private void Abandon(SandboxOperations ops, SandboxDto? created, string? createToken)
+    {
+        var display = created is not null
+            ? DaytonaPS.Sandbox.Describe(created)
+            : $"the sandbox it may have created (label {SandboxOperations.CreateTokenLabel}={createToken})";
+        if (KeepOnFailure)
+        {
+            Tell($"New-DaytonaSandbox was stopped; {display} is kept (-KeepOnFailure).");
+            return;
+        }
+        Tell($"New-DaytonaSandbox was stopped; removing {display} (use -KeepOnFailure to keep it).");
+        _ = Task.Run(async () =>
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            try
+            {
+                var ids = created is not null
+                    ? new List<string> { created.Id }
+                    : (await ops.FindByCreateTokenAsync(createToken!, cts.Token).ConfigureAwait(false)).Select(s => s.Id).ToList();
+                foreach (var id in ids) await ops.RemoveAsync(id, display, wait: false, TimeSpan.FromSeconds(30), cts.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is DaytonaApiException || ex is DaytonaException || ex is OperationCanceledException)
+            {
+                Tell($"Could not remove {display}: {ex.Message}");
+            }
+        });
+    }
+
+    private void Tell(string message)
+    {
+        try { _ui?.WriteWarningLine(message); }
+        catch (Exception ex) when (ex is NotImplementedException || ex is InvalidOperationException || ex is PipelineStoppedException) { }
     }
 
     private CreateSandboxDto BuildBody()

@@ -58,8 +58,7 @@ public sealed class SetDaytonaSandboxCommand : DaytonaSandboxCmdlet
     {
         if (Label is not null && ReplaceLabel is not null)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Use -Label (merge) or -ReplaceLabel (replace), not both."),
-                ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, null));
+            ThrowInvalidArgument("Use -Label (merge) or -ReplaceLabel (replace), not both.");
         }
         var bound = MyInvocation.BoundParameters;
         _setAutoStop = bound.ContainsKey(nameof(AutoStopMinutes));
@@ -92,14 +91,20 @@ public sealed class SetDaytonaSandboxCommand : DaytonaSandboxCmdlet
         }
         else
         {
-            if (Label is not null || ReplaceLabel is not null || RemoveLabel is not null)
+            if (ReplaceLabel is not null)
             {
-                var labels = ReplaceLabel is not null
-                    ? ParameterMaps.ToStringMap(ReplaceLabel)
-                    : new Dictionary<string, string>(dto.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal);
-                foreach (var pair in ParameterMaps.ToStringMap(Label)) labels[pair.Key] = pair.Value;
+                var labels = ParameterMaps.ToStringMap(ReplaceLabel);
                 if (RemoveLabel is not null) foreach (var key in RemoveLabel) labels.Remove(key);
                 await api.ReplaceLabelsAsync(dto.Id, labels, ct).ConfigureAwait(false);
+            }
+            else if (Label is not null || RemoveLabel is not null)
+            {
+                var merge = ParameterMaps.ToStringMap(Label);
+                await Sandboxes(pipe).ChangeLabelsAsync(dto.Id, labels =>
+                {
+                    foreach (var pair in merge) labels[pair.Key] = pair.Value;
+                    if (RemoveLabel is not null) foreach (var key in RemoveLabel) labels.Remove(key);
+                }, ct).ConfigureAwait(false);
             }
             if (_setAutoStop) await api.SetIntervalAsync(dto.Id, "autostop", AutoStopMinutes, ct).ConfigureAwait(false);
             if (_setAutoArchive) await api.SetIntervalAsync(dto.Id, "autoarchive", AutoArchiveMinutes, ct).ConfigureAwait(false);

@@ -34,7 +34,7 @@ public sealed class GetDaytonaSessionCommand : DaytonaToolboxCmdlet
                 {
                     pipe.WriteObject(ToModel(toolbox.SandboxId, await toolbox.GetSessionAsync(id, ct).ConfigureAwait(false)));
                 }
-                catch (DaytonaApiException ex) when (ex.StatusCode == 404)
+                catch (DaytonaApiException ex) when (ex.Kind == DaytonaFailureKind.NotFound)
                 {
                     pipe.WriteFailure(ex, id);
                 }
@@ -44,7 +44,7 @@ public sealed class GetDaytonaSessionCommand : DaytonaToolboxCmdlet
         foreach (var s in await toolbox.ListSessionsAsync(ct).ConfigureAwait(false))
         {
             // Invoke-DaytonaCommand's own sessions stay hidden from listings, wildcards included, unless asked for.
-            if (!IncludeInternal && s.SessionId.StartsWith(ToolboxClient.ExecSessionPrefix, System.StringComparison.Ordinal)) continue;
+            if (!IncludeInternal && s.SessionId.StartsWith(ExecSessionPool.SessionPrefix, System.StringComparison.Ordinal)) continue;
             if (patterns is not null && !patterns.Any(p => p.IsMatch(s.SessionId))) continue;
             pipe.WriteObject(ToModel(toolbox.SandboxId, s));
         }

@@ -34,7 +34,7 @@ public sealed class RemoveDaytonaSessionCommand : DaytonaToolboxCmdlet
                 await toolbox.DeleteSessionAsync(id, ct).ConfigureAwait(false);
                 pipe.WriteVerbose($"Removed session '{id}' in {display}.");
             }
-            catch (DaytonaApiException ex) when (ex.StatusCode == 404)
+            catch (DaytonaApiException ex) when (ex.Kind == DaytonaFailureKind.NotFound)
             {
                 pipe.WriteFailure(ex, id);
             }

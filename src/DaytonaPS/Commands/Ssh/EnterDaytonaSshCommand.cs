@@ -148,7 +148,7 @@ public sealed class EnterDaytonaSshCommand : DaytonaApiCmdlet
             pipe.WriteVerbose(string.Format(CultureInfo.InvariantCulture, "SSH access token for {0} (gateway {1}:{2}, expires {3}).",
                 display, endpoint.Host, endpoint.Port, access.ExpiresAt ?? "?"));
             var alias = SshConfigFile.AliasFor(dto.Id);
-            using var config = SshConfigFile.Create(alias, SshConfigFile.Render(alias, endpoint, token));
+            using var config = SshConfigFile.Create(SshConfigFile.Render(alias, endpoint, token));
             var args = SshClient.BuildArguments(config.FilePath, alias, SshArgument, DebugRequested, noStdin: Command is not null && !_interactive, Command);
             pipe.WriteVerbose($"{_sshPath} {string.Join(" ", args)}");
             var started = DateTimeOffset.UtcNow;

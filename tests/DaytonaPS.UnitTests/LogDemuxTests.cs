@@ -1,9 +1,7 @@
-using System.Collections;
-using System.Reflection;
 using System.Text;
 using Xunit;
 
-namespace DaytonaPS.Tests;
+namespace DaytonaPS.UnitTests;
 
 /// <summary>
 /// The session log demultiplexer (01 01 01 = stdout, 02 02 02 = stderr), fed the same byte stream
@@ -11,29 +9,19 @@ namespace DaytonaPS.Tests;
 /// </summary>
 public sealed class LogDemuxTests
 {
-    private static readonly MethodInfo SplitFrames = LoadModuleType("DaytonaPS.Api.LogDemultiplexer")
-        .GetMethod("SplitFrames", BindingFlags.Public | BindingFlags.Static)!;
-
-    private static Type LoadModuleType(string name)
-    {
-        var dll = Path.Combine(ModuleHost.RepoRoot, "out", "DaytonaPS", "DaytonaPS.dll");
-        var asm = AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => a.GetName().Name == "DaytonaPS") ?? Assembly.LoadFrom(dll);
-        return asm.GetType(name, throwOnError: true)!;
-    }
-
     /// <summary>(stream, bytes) runs, with adjacent runs of the same stream merged.</summary>
     private static List<(int Stream, byte[] Bytes)> Demux(params byte[][] frames)
     {
-        var raw = (IEnumerable)SplitFrames.Invoke(null, new object[] { frames })!;
         var merged = new List<(int Stream, List<byte> Bytes)>();
-        foreach (var item in raw)
+        void Add(DaytonaPS.Api.LogStreamKind kind, byte[] bytes)
         {
-            var t = item.GetType();
-            var stream = Convert.ToInt32(t.GetProperty("Key")!.GetValue(item));
-            var bytes = (byte[])t.GetProperty("Value")!.GetValue(item)!;
+            var stream = (int)kind;
             if (merged.Count > 0 && merged[^1].Stream == stream) merged[^1].Bytes.AddRange(bytes);
             else merged.Add((stream, bytes.ToList()));
         }
+        var demux = new DaytonaPS.Api.LogDemultiplexer();
+        foreach (var frame in frames) demux.Feed(frame, 0, frame.Length, Add);
+        demux.Flush(Add);
         return merged.Select(m => (m.Stream, m.Bytes.ToArray())).ToList();
     }
 

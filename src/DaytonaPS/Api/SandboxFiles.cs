@@ -1,0 +1,235 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace DaytonaPS.Api;
+
+/// <summary>
+/// The toolbox's file routes (<c>/files/...</c>) of one sandbox. Every call goes through
+/// <see cref="DaytonaApiClient.SendAsync"/> (auth, retries, logging, errors), and bodies stream:
+/// uploads are StreamContent over the local file (reopened per attempt), downloads are read with
+/// ResponseHeadersRead straight into a temp file beside the target, renamed into place when complete.
+/// File failures are refined here, where the reply is read: 404 PathNotFound, 403 AccessDenied, 409 PathExists.
+/// </summary>
+internal sealed class SandboxFiles
+{
+    /// <summary>Depth of a recursive listing (GET /files?depth=).</summary>
+    public const int AllLevels = 512;
+
+    private const int CopyBufferSize = 128 * 1024;
+    private readonly DaytonaApiClient _api;
+    private readonly ToolboxClient _toolbox;
+
+    public SandboxFiles(DaytonaApiClient api, ToolboxClient toolbox)
+    {
+        _api = api;
+        _toolbox = toolbox;
+    }
+
+    public string SandboxId => _toolbox.SandboxId;
+
+    private static string Q(string value) => Uri.EscapeDataString(value);
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, Func<HttpContent?>? content, RetryMode retry, CancellationToken ct,
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
+    {
+        try
+        {
+            return await _api.SendAsync(method, _toolbox.Uri(pathAndQuery), content, retry, ct, completion).ConfigureAwait(false);
+        }
+        catch (DaytonaApiException ex) when (ex.Kind is DaytonaFailureKind.NotFound or DaytonaFailureKind.Forbidden or DaytonaFailureKind.NameTaken or DaytonaFailureKind.Busy)
+        {
+            throw ex.WithKind(ex.Kind switch
+            {
+                DaytonaFailureKind.NotFound => DaytonaFailureKind.PathNotFound,
+                DaytonaFailureKind.Forbidden => DaytonaFailureKind.AccessDenied,
+                _ => DaytonaFailureKind.PathExists,
+            });
+        }
+    }
+
+    private async Task<T> JsonAsync<T>(HttpMethod method, string pathAndQuery, CancellationToken ct) where T : new()
+    {
+        using var response = await SendAsync(method, pathAndQuery, null, RetryMode.Idempotent, ct).ConfigureAwait(false);
+        return await DaytonaApiClient.ReadJsonAsync<T>(response, ct).ConfigureAwait(false) ?? new T();
+    }
+
+    private async Task NoContentAsync(HttpMethod method, string pathAndQuery, CancellationToken ct)
+    {
+        using var response = await SendAsync(method, pathAndQuery, null, RetryMode.Idempotent, ct).ConfigureAwait(false);
+    }
+
+    // ---------------------------------------------------------------- metadata
+
+    /// <summary>GET /files/info: one file or folder (a missing path is PathNotFound).</summary>
+    public Task<FileInfoDto> GetInfoAsync(string path, CancellationToken ct) =>
+        JsonAsync<FileInfoDto>(HttpMethod.Get, "/files/info?path=" + Q(path), ct);
+
+    /// <summary>GET /files/info, or null when nothing is there.</summary>
+    public async Task<FileInfoDto?> TryGetInfoAsync(string path, CancellationToken ct)
+    {
+        try
+        {
+            return await GetInfoAsync(path, ct).ConfigureAwait(false);
+        }
+        catch (DaytonaApiException ex) when (ex.Kind == DaytonaFailureKind.PathNotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>GET /files?path=&amp;depth=: a folder's entries, <paramref name="depth"/> levels down.</summary>
+    public Task<List<FileInfoDto>> ListAsync(string path, int depth, CancellationToken ct) =>
+        JsonAsync<List<FileInfoDto>>(HttpMethod.Get,
+            "/files?path=" + Q(path) + (depth > 1 ? "&depth=" + depth.ToString(CultureInfo.InvariantCulture) : string.Empty), ct);
+
+    // ---------------------------------------------------------------- changes
+
+    /// <summary>POST /files/folder?path=&amp;mode=: creates a folder and its parents (an existing folder is fine).</summary>
+    public Task CreateFolderAsync(string path, string mode, CancellationToken ct) =>
+        NoContentAsync(HttpMethod.Post, "/files/folder?path=" + Q(path) + "&mode=" + Q(mode), ct);
+
+    /// <summary>DELETE /files?path=&amp;recursive=.</summary>
+    public Task DeleteAsync(string path, bool recursive, CancellationToken ct) =>
+        NoContentAsync(HttpMethod.Delete, "/files?path=" + Q(path) + (recursive ? "&recursive=true" : string.Empty), ct);
+
+    /// <summary>POST /files/move?source=&amp;destination= (an existing destination is PathExists). Not retried: a second move would fail.</summary>
+    public async Task MoveAsync(string source, string destination, CancellationToken ct)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/files/move?source=" + Q(source) + "&destination=" + Q(destination), null, RetryMode.RejectedOnly, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>POST /files/permissions?path=&amp;mode=&amp;owner=&amp;group= (null ones left out).</summary>
+    public Task SetPermissionsAsync(string path, string? mode, string? owner, string? group, CancellationToken ct)
+    {
+        var query = new StringBuilder("/files/permissions?path=").Append(Q(path));
+        if (!string.IsNullOrEmpty(mode)) query.Append("&mode=").Append(Q(mode!));
+        if (!string.IsNullOrEmpty(owner)) query.Append("&owner=").Append(Q(owner!));
+        if (!string.IsNullOrEmpty(group)) query.Append("&group=").Append(Q(group!));
+        return NoContentAsync(HttpMethod.Post, query.ToString(), ct);
+    }
+
+    // ---------------------------------------------------------------- transfers
+
+    /// <summary>One file of a bulk upload: where it goes and how to open its bytes (called once per attempt).</summary>
+    public sealed class UploadItem
+    {
+        public UploadItem(string remotePath, Func<Stream> open, long length)
+        {
+            RemotePath = remotePath;
+            Open = open;
+            Length = length;
+        }
+
+        public string RemotePath { get; }
+        public Func<Stream> Open { get; }
+        public long Length { get; }
+    }
+
+    /// <summary>
+    /// POST /files/bulk-upload of several files in one multipart request (fields files[i].path and
+    /// files[i].file, as Daytona's SDK sends them); each file streams from its source, nothing is
+    /// buffered whole. The daemon creates parents and replaces existing files.
+    /// </summary>
+    public async Task UploadAsync(IReadOnlyList<UploadItem> items, TransferProgress? progress, CancellationToken ct)
+    {
+        var opened = new List<Stream>();
+        HttpContent Build()
+        {
+            // A retry builds the body again: close what the previous attempt opened, and count its bytes once only.
+            foreach (var s in opened) s.Dispose();
+            opened.Clear();
+            var form = new MultipartFormDataContent("daytonaps-" + Guid.NewGuid().ToString("N"));
+            for (var i = 0; i < items.Count; i++)
+            {
+                var prefix = "files[" + i.ToString(CultureInfo.InvariantCulture) + "]";
+                form.Add(new StringContent(items[i].RemotePath, Encoding.UTF8), prefix + ".path");
+                var stream = new ProgressStream(items[i].Open(), progress);
+                opened.Add(stream);
+                var file = new StreamContent(stream, (int)Math.Max(4096, Math.Min(items[i].Length, CopyBufferSize)));
+                file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                file.Headers.ContentLength = items[i].Length;
+                form.Add(file, prefix + ".file", "file");
+            }
+            return form;
+        }
+        try
+        {
+            using var response = await SendAsync(HttpMethod.Post, "/files/bulk-upload", Build, RetryMode.Idempotent, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var s in opened) s.Dispose();
+        }
+        if (progress is not null) foreach (var _ in items) progress.FileDone();
+    }
+
+    /// <summary>GET /files/download: the reply with its body unread (the caller disposes it).</summary>
+    public Task<HttpResponseMessage> OpenDownloadAsync(string path, CancellationToken ct) =>
+        SendAsync(HttpMethod.Get, "/files/download?path=" + Q(path), null, RetryMode.Idempotent, ct, HttpCompletionOption.ResponseHeadersRead);
+
+    /// <summary>
+    /// Downloads one file into <paramref name="localPath"/> through a temp file in the same folder,
+    /// renamed into place only when complete; on failure or cancellation the temp file is removed.
+    /// With <paramref name="overwrite"/> false an existing file is never replaced.
+    /// </summary>
+    /// <param name="size">The expected size (sizes the buffers: a tree of small files should not allocate 128 KiB per file).</param>
+    public async Task DownloadAsync(string remotePath, string localPath, long size, bool overwrite, int? mode, TransferProgress? progress, CancellationToken ct)
+    {
+        var bufferSize = (int)Math.Max(4096, Math.Min(size + 1, CopyBufferSize));
+        var directory = Path.GetDirectoryName(localPath)!;
+        var temp = Path.Combine(directory, "." + Path.GetFileName(localPath) + ".daytonaps-" + Guid.NewGuid().ToString("N").Substring(0, 12) + ".part");
+        try
+        {
+            using (var response = await OpenDownloadAsync(remotePath, ct).ConfigureAwait(false))
+            using (var source = await response.Content.ReadAsStreamAsync().ConfigureAwait(false))
+            using (var target = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize, useAsync: size >= 1024 * 1024))
+            {
+                var buffer = new byte[bufferSize];
+                int n;
+                while ((n = await source.ReadAsync(buffer, 0, buffer.Length, ct).ConfigureAwait(false)) > 0)
+                {
+                    await target.WriteAsync(buffer, 0, n, ct).ConfigureAwait(false);
+                    progress?.AddBytes(n);
+                }
+            }
+            if (mode is { } m) LocalFileMode.Set(temp, m);
+            if (File.Exists(localPath))
+            {
+                if (!overwrite) throw Exists(localPath);
+                File.Replace(temp, localPath, null);
+            }
+            else
+            {
+                File.Move(temp, localPath);
+            }
+            progress?.FileDone();
+        }
+        finally
+        {
+            TryDelete(temp);
+        }
+    }
+
+    internal static DaytonaException Exists(string path) => new(
+        ErrorIds.PathExists, System.Management.Automation.ErrorCategory.ResourceExists,
+        $"'{path}' already exists; add -Force to overwrite it.", path,
+        recommendedAction: "Add -Force to overwrite, or choose another destination.");
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            if (File.Exists(path)) File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+        {
+        }
+    }
+}
