@@ -80,7 +80,8 @@ public sealed class SetDaytonaSandboxCommand : DaytonaSandboxCmdlet
     private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, object? state, CancellationToken ct)
     {
         var api = Api(pipe);
-        var (dto, display) = await FetchCurrentAsync(pipe, idOrName, known, ct).ConfigureAwait(false);
+        // The labels are read under the per-sandbox lock (ChangeLabelsAsync), so a piped sandbox needs no GET here.
+        var (id, display) = await ResolveAsync(pipe, idOrName, known, ct).ConfigureAwait(false);
         if (_changes.Length == 0)
         {
             pipe.WriteVerbose($"{display}: nothing to change.");
@@ -95,25 +96,25 @@ public sealed class SetDaytonaSandboxCommand : DaytonaSandboxCmdlet
             {
                 var labels = ParameterMaps.ToStringMap(ReplaceLabel);
                 if (RemoveLabel is not null) foreach (var key in RemoveLabel) labels.Remove(key);
-                await api.ReplaceLabelsAsync(dto.Id, labels, ct).ConfigureAwait(false);
+                await api.ReplaceLabelsAsync(id, labels, ct).ConfigureAwait(false);
             }
             else if (Label is not null || RemoveLabel is not null)
             {
                 var merge = ParameterMaps.ToStringMap(Label);
-                await Sandboxes(pipe).ChangeLabelsAsync(dto.Id, labels =>
+                await Sandboxes(pipe).ChangeLabelsAsync(id, labels =>
                 {
                     foreach (var pair in merge) labels[pair.Key] = pair.Value;
                     if (RemoveLabel is not null) foreach (var key in RemoveLabel) labels.Remove(key);
                 }, ct).ConfigureAwait(false);
             }
-            if (_setAutoStop) await api.SetIntervalAsync(dto.Id, "autostop", AutoStopMinutes, ct).ConfigureAwait(false);
-            if (_setAutoArchive) await api.SetIntervalAsync(dto.Id, "autoarchive", AutoArchiveMinutes, ct).ConfigureAwait(false);
-            if (_setAutoDelete) await api.SetIntervalAsync(dto.Id, "autodelete", AutoDeleteMinutes, ct).ConfigureAwait(false);
-            if (_setPublic) await api.SetPublicAsync(dto.Id, Public.IsPresent, ct).ConfigureAwait(false);
+            if (_setAutoStop) await api.SetIntervalAsync(id, "autostop", AutoStopMinutes, ct).ConfigureAwait(false);
+            if (_setAutoArchive) await api.SetIntervalAsync(id, "autoarchive", AutoArchiveMinutes, ct).ConfigureAwait(false);
+            if (_setAutoDelete) await api.SetIntervalAsync(id, "autodelete", AutoDeleteMinutes, ct).ConfigureAwait(false);
+            if (_setPublic) await api.SetPublicAsync(id, Public.IsPresent, ct).ConfigureAwait(false);
         }
         if (PassThru)
         {
-            var fresh = await FetchAsync(pipe, dto.Id, ct).ConfigureAwait(false);
+            var fresh = await FetchAsync(pipe, id, ct).ConfigureAwait(false);
             pipe.WriteObject(new DaytonaPS.Sandbox(fresh));
         }
     }
