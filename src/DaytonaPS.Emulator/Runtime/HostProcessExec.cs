@@ -15,7 +15,14 @@ internal sealed class HostProcessExec : IExecHandle
     }
 
     /// <summary>Starts fileName with args and exactly environment, its three pipes redirected.</summary>
-    public static HostProcessExec Start(string fileName, IEnumerable<string> args, IEnumerable<KeyValuePair<string, string>> environment)
+    public static HostProcessExec Start(string fileName, IEnumerable<string> args, IEnumerable<KeyValuePair<string, string>> environment) =>
+        new(Launch(fileName, args, environment));
+
+    /// <summary>
+    /// The one way the emulator starts a launcher on the host: exactly <paramref name="environment"/>
+    /// (nothing of the emulator's own, e.g. LD_PRELOAD, reaches it) and stdin/stdout/stderr redirected.
+    /// </summary>
+    internal static Process Launch(string fileName, IEnumerable<string> args, IEnumerable<KeyValuePair<string, string>> environment)
     {
         var psi = new ProcessStartInfo(fileName)
         {
@@ -27,7 +34,7 @@ internal sealed class HostProcessExec : IExecHandle
         psi.Environment.Clear();
         foreach (var (k, v) in environment) psi.Environment[k] = v;
         foreach (var a in args) psi.ArgumentList.Add(a);
-        return new HostProcessExec(Process.Start(psi) ?? throw new InvalidOperationException("the process did not start"));
+        return Process.Start(psi) ?? throw new InvalidOperationException($"{fileName} did not start");
     }
 
     public int Id { get; }

@@ -51,18 +51,7 @@ internal sealed class SandboxInit : IDisposable
     /// <summary>Starts the launcher (whose command ends in the supervisor) and waits until it is ready.</summary>
     public static SandboxInit Start(string fileName, IEnumerable<string> args, IEnumerable<KeyValuePair<string, string>> environment)
     {
-        var psi = new ProcessStartInfo(fileName)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        psi.Environment.Clear();
-        foreach (var (k, v) in environment) psi.Environment[k] = v;
-        foreach (var a in args) psi.ArgumentList.Add(a);
-
-        var launcher = Process.Start(psi) ?? throw new InvalidOperationException("the sandbox's init did not start");
+        var launcher = Runtime.HostProcessExec.Launch(fileName, args, environment);
         try
         {
             var ready = launcher.StandardOutput.ReadLineAsync();
