@@ -45,6 +45,7 @@ Set-StrictMode -Version 3.0
 
 $file = if (Test-Path -LiteralPath (Join-Path $ModulePath 'DaytonaPS.psd1')) { Join-Path $ModulePath 'DaytonaPS.psd1' } else { $ModulePath }
 $module = Import-Module $file -PassThru -Force | Select-Object -First 1
+$projectUri = $module.PrivateData.PSData.ProjectUri
 if (-not (Test-Path -LiteralPath $OutputPath)) { $null = New-Item -ItemType Directory -Path $OutputPath }
 
 $common = @([System.Management.Automation.Cmdlet]::CommonParameters) + 'ProgressAction'
@@ -79,7 +80,8 @@ foreach ($cmd in (Get-Command -Module $module.Name -CommandType Cmdlet, Function
     & $add '---'
     & $add "external help file: $($module.Name).dll-Help.xml"
     & $add "Module Name: $($module.Name)"
-    & $add 'online version:'
+    # Get-Help -Online opens this address (tests/pester/Docs.Tests.ps1 checks it).
+    & $add "online version: $projectUri/blob/main/docs/en-US/$($cmd.Name).md"
     & $add 'schema: 2.0.0'
     & $add '---'
     & $add

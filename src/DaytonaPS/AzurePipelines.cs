@@ -46,6 +46,30 @@ public static class AzurePipelines
 
     private static readonly char[] LineBreaks = { '\r', '\n' };
 
+    /// <summary>
+    /// The agent's logging command that reports <paramref name="record"/> as an error of the task
+    /// (shown in the run summary, with the error id as its code):
+    /// <c>##vso[task.logissue type=error;code=DaytonaNotFound]Get-DaytonaSandbox: ...</c>.
+    /// The message may carry sandbox text (a command's stderr), so it is neutralised and escaped as
+    /// the agent unescapes it (azure-pipelines-task-lib): one line, no second command in it.
+    /// </summary>
+    public static string ErrorIssue(System.Management.Automation.ErrorRecord record, string commandName)
+    {
+        var id = record.FullyQualifiedErrorId ?? string.Empty;
+        var comma = id.IndexOf(',');
+        if (comma >= 0) id = id.Substring(0, comma);
+        var message = record.ErrorDetails?.Message;
+        if (string.IsNullOrEmpty(message)) message = record.Exception?.Message ?? string.Empty;
+        return $"##vso[task.logissue type=error;code={EscapeProperty(id)}]{EscapeData(commandName + ": " + Neutralise(message))}";
+    }
+
+    // The agent's escaping of logging commands: data after ']' and property values after '='.
+    private static string EscapeData(string value) =>
+        value.Replace("%", "%AZP25").Replace("\r", "%0D").Replace("\n", "%0A");
+
+    private static string EscapeProperty(string value) =>
+        EscapeData(value).Replace(";", "%3B").Replace("]", "%5D");
+
     private static string NeutraliseLine(string line)
     {
         var result = VsoCommand.Replace(line, "## $1");

@@ -40,6 +40,7 @@ BeforeAll {
     if (-not $Module) { $Module = Import-Module $ModuleFile -PassThru -ErrorAction SilentlyContinue }
 
     $CommonParameters = @([System.Management.Automation.Cmdlet]::CommonParameters) + @([System.Management.Automation.Cmdlet]::OptionalCommonParameters) + 'ProgressAction'
+    $ProjectUri = (Import-PowerShellDataFile -LiteralPath (Join-Path $RepoRoot 'DaytonaPS.psd1')).PrivateData.PSData.ProjectUri
     # PlatyPS's placeholders ('{{ Fill in the Synopsis }}', '{{ Add example code here }}', ...).
     $Placeholder = '\{\{\s*(Fill|Add|Insert|Enter|Replace)\b[^}]*\}\}'
 
@@ -290,6 +291,14 @@ Describe '<Name>' -ForEach $CommandCases {
             $at | Should -BeGreaterThan 0 -Because "Get-Help $Name -Examples shows '$title'"
             $lines[$at - 1].Trim() | Should -BeNullOrEmpty -Because "a blank line separates '$title' from the example before it"
         }
+    }
+
+    It 'opens its page in the repository with Get-Help -Online' {
+        Skip-WithoutPage
+        $want = "$ProjectUri/blob/main/docs/en-US/$Name.md"
+        $Page.FrontMatter['online version'] | Should -BeExactly $want -Because 'the front matter''s online version is the address Get-Help -Online opens'
+        # Get-Help -Online opens the first related link of the MAML (launching a browser is not testable here).
+        @((Get-Help $Name).relatedLinks.navigationLink)[0].uri | Should -BeExactly $want
     }
 
     It 'has no PlatyPS placeholder anywhere' {

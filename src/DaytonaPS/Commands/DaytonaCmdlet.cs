@@ -199,6 +199,78 @@ public abstract class DaytonaCmdlet : PSCmdlet, IDisposable
             new DaytonaException(ErrorIds.InvalidArgument, ErrorCategory.InvalidArgument, message, target, terminating: true, recommendedAction: recommendedAction),
             target));
 
+    /// <summary>
+    /// ShouldProcess that explains itself when it cannot ask. In a host without a console (pwsh
+    /// -NonInteractive, a pipeline agent, a scheduled task) PowerShell's own prompt fails with a
+    /// generic "PowerShell is in NonInteractive mode"; this ends the command instead with
+    /// DaytonaConfirmationRequired, which says how to confirm in advance. Nothing has been changed at
+    /// that point, and the error is terminating, so no later item of a pipeline is half-done either.
+    /// Hides Cmdlet.ShouldProcess so that every DaytonaPS cmdlet has it without remembering to.
+    /// </summary>
+    public new bool ShouldProcess(string target, string action)
+    {
+        try
+        {
+            return base.ShouldProcess(target, action);
+        }
+        catch (PSInvalidOperationException ex)
+        {
+            var name = MyInvocation.MyCommand.Name;
+            var hasForce = MyInvocation.MyCommand.Parameters.ContainsKey("Force");
+            ThrowTerminatingError(ErrorMapper.ToErrorRecord(new DaytonaException(
+                ErrorIds.ConfirmationRequired, ErrorCategory.InvalidOperation,
+                $"{name} asks for confirmation before \"{action}\" on {target}, and this PowerShell cannot ask ({ex.Message.TrimEnd('.')}). Nothing was changed.",
+                target, terminating: true,
+                recommendedAction: hasForce
+                    ? "Confirm in advance with -Force (or -Confirm:$false), or use -WhatIf to see what would change."
+                    : "Confirm in advance with -Confirm:$false, or use -WhatIf to see what would change."), target));
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// WriteError that also reports the error to an Azure DevOps agent (see <see cref="AzurePipelines.ErrorIssue"/>)
+    /// unless the caller silenced errors. Hides Cmdlet.WriteError so every DaytonaPS error is covered.
+    /// </summary>
+    public new void WriteError(ErrorRecord errorRecord)
+    {
+        ReportToAgent(errorRecord);
+        base.WriteError(errorRecord);
+    }
+
+    /// <summary>ThrowTerminatingError that also reports the error to an Azure DevOps agent, as <see cref="WriteError"/>.</summary>
+    public new void ThrowTerminatingError(ErrorRecord errorRecord)
+    {
+        ReportToAgent(errorRecord);
+        base.ThrowTerminatingError(errorRecord);
+    }
+
+    private void ReportToAgent(ErrorRecord record)
+    {
+        if (!AzurePipelines.Detected || ErrorsSilenced()) return;
+        try
+        {
+            Host?.UI?.WriteLine(AzurePipelines.ErrorIssue(record, MyInvocation.MyCommand.Name));
+        }
+        catch (NotImplementedException)
+        {
+            // a host without UI output: the error record itself still goes out
+        }
+        catch (System.Management.Automation.Host.HostException)
+        {
+        }
+    }
+
+    /// <summary>-ErrorAction (or $ErrorActionPreference) SilentlyContinue or Ignore: the caller handles errors itself.</summary>
+    private bool ErrorsSilenced()
+    {
+        var value = MyInvocation.BoundParameters.TryGetValue("ErrorAction", out var bound)
+            ? bound
+            : SessionState.PSVariable.GetValue("ErrorActionPreference", ActionPreference.Continue);
+        return LanguagePrimitives.TryConvertTo(value, System.Globalization.CultureInfo.InvariantCulture, out ActionPreference preference)
+            && preference is ActionPreference.SilentlyContinue or ActionPreference.Ignore;
+    }
+
     /// <summary>ShouldProcess that honours -Force (no prompt) but still honours -WhatIf.</summary>
     internal bool ShouldProcessWithForce(string target, string action)
     {

@@ -15,6 +15,27 @@ internal static class ErrorMapper
 
     public static ErrorRecord ToErrorRecord(Exception ex, object? target)
     {
+        var record = Map(ex, target);
+        if (AzurePipelines.Detected) ForAgentLog(record);
+        return record;
+    }
+
+    /// <summary>
+    /// An error's text is printed to the agent's log, and may quote a command or a sandbox's
+    /// output: what PowerShell displays (ErrorDetails) is neutralised there so no line of it is a
+    /// logging command. The exception keeps the real message.
+    /// </summary>
+    private static void ForAgentLog(ErrorRecord record)
+    {
+        var shown = record.ErrorDetails?.Message;
+        if (string.IsNullOrEmpty(shown)) shown = record.Exception?.Message;
+        var safe = AzurePipelines.Neutralise(shown);
+        if (safe == shown) return;
+        record.ErrorDetails = new ErrorDetails(safe) { RecommendedAction = record.ErrorDetails?.RecommendedAction };
+    }
+
+    private static ErrorRecord Map(Exception ex, object? target)
+    {
         switch (ex)
         {
             case DaytonaException d:

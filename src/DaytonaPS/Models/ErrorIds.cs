@@ -22,6 +22,8 @@ public static class ErrorIds
     public const string SecretManagementUnavailable = "DaytonaSecretManagementUnavailable";
     public const string InvalidSecret = "DaytonaInvalidSecret";
     public const string InvalidArgument = "DaytonaInvalidArgument";
+    /// <summary>A change needed confirmation and the host cannot ask (non-interactive); nothing was changed.</summary>
+    public const string ConfirmationRequired = "DaytonaConfirmationRequired";
     public const string SandboxFailed = "DaytonaSandboxFailed";
     public const string ContextClosed = "DaytonaContextClosed";
     public const string CommandTimeout = "DaytonaCommandTimeout";
