@@ -41,7 +41,9 @@
         'New-DaytonaItem',
         'Remove-DaytonaItem',
         'Move-DaytonaItem',
-        'Set-DaytonaItemPermission'
+        'Set-DaytonaItemPermission',
+        'Start-DaytonaEmulator',
+        'Stop-DaytonaEmulator'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -9,7 +9,8 @@
         Build    out/DaytonaPS (stamped psd1, dll, dependencies/, format file, en-US help) and out/emulator
         Docs     docs/en-US/*.md -> out/DaytonaPS/en-US/DaytonaPS.dll-Help.xml (part of Build)
         Test     Build, then xunit + Pester + the TypeScript SDK contract suite; last line "N passed, N failed"
-        Package  out/package/DaytonaPS.<version>.nupkg, installable with Install-PSResource
+        Package  out/package/DaytonaPS.<version>.nupkg, installable with Install-PSResource, and
+                 out/package/DaytonaPS.Emulator.<version>.nupkg, the emulator as a .NET tool
         Demo     a scripted tour of the module against the embedded emulator
         Clean    removes out/ and bin/obj folders
 .EXAMPLE
@@ -237,6 +238,10 @@ function Invoke-Package {
     New-Item -ItemType Directory -Force -Path $packageOut | Out-Null
     $nupkg = & (Join-Path $Root 'tools/New-ModulePackage.ps1') -ModulePath $ModuleOut -OutputPath $packageOut
     Write-Step "Package: $($nupkg.FullName)"
+    # The emulator as a .NET tool (daytona-emulator), for users' own offline tests.
+    $version = (Import-PowerShellDataFile (Join-Path $ModuleOut 'DaytonaPS.psd1')).ModuleVersion
+    Invoke-Native dotnet @('pack', 'src/DaytonaPS.Emulator/DaytonaPS.Emulator.csproj', '-c', $Configuration, '-o', $packageOut, "-p:Version=$version", '--nologo', '-v', 'quiet')
+    Write-Step "Package: $(Join-Path $packageOut "DaytonaPS.Emulator.$version.nupkg")"
 }
 
 function Invoke-Demo {

@@ -40,4 +40,7 @@ public static class ErrorIds
     public const string AccessDenied = "DaytonaAccessDenied";
     public const string PathExists = "DaytonaPathExists";
     public const string LocalIOFailed = "DaytonaLocalIOFailed";
+    // The local emulator (Start-/Stop-DaytonaEmulator)
+    public const string EmulatorNotFound = "DaytonaEmulatorNotFound";
+    public const string EmulatorFailed = "DaytonaEmulatorFailed";
 }
