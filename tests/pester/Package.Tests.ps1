@@ -51,4 +51,28 @@ Import-Module DaytonaPS -RequiredVersion `$installed.Version -ErrorAction Stop
         @($result.dependencies) | Should -Be @(Get-ChildItem (Join-Path $ModulePath 'dependencies') -Filter *.dll | ForEach-Object Name | Sort-Object)
         @($result.dependencies) | Should -Contain 'Polly.Core.dll'
     }
+
+    It 'installs from the .nupkg alone, unpacked into a module folder (no repository, no PSResourceGet)' {
+        $drop = Join-Path $TestDrive 'drop'
+        $modules = Join-Path $TestDrive 'modules'
+        New-Item -ItemType Directory -Path $drop, $modules | Out-Null
+        $nupkg = & (Join-Path $RepoRoot 'tools/New-ModulePackage.ps1') -ModulePath $ModulePath -OutputPath $drop
+        # What README says for Windows PowerShell 5.1 or a machine without PSResourceGet.
+        $target = Join-Path $modules "DaytonaPS/$($Manifest.ModuleVersion)"
+        Copy-Item -LiteralPath $nupkg.FullName -Destination (Join-Path $drop 'DaytonaPS.zip')
+        Expand-Archive -LiteralPath (Join-Path $drop 'DaytonaPS.zip') -DestinationPath $target
+        $script = @"
+`$ErrorActionPreference = 'Stop'
+`$env:PSModulePath = '$modules' + [IO.Path]::PathSeparator + `$env:PSModulePath
+Import-Module DaytonaPS
+`$m = Get-Module DaytonaPS
+@{ base = `$m.ModuleBase; commands = @(Get-Command -Module DaytonaPS).Count; help = [bool](Get-Help Get-DaytonaSandbox -Examples).examples } | ConvertTo-Json -Compress
+"@
+        $out = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command $script
+        $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
+        $result = $out | Select-Object -Last 1 | ConvertFrom-Json
+        $result.base | Should -Be $target
+        $result.commands | Should -Be @($Manifest.CmdletsToExport).Count
+        $result.help | Should -BeTrue
+    }
 }
