@@ -2,14 +2,14 @@
 # loopback port. Used by tools/Start-Demo.ps1 and tests/pester/TestHelpers.psm1 (and through it bench/).
 Set-StrictMode -Version 3.0
 
-function Start-DaytonaEmulator {
+function Start-EmulatorProcess {
     <#
     .SYNOPSIS
         Starts the emulator and returns its process, URLs and API key once it listens.
     .DESCRIPTION
         The key reaches the emulator through its DAYTONA_EMULATOR_API_KEY environment variable, never
         its command line. stderr (and stdout after the URL line) is drained so the emulator never
-        blocks on a full pipe. Stop it with Stop-DaytonaEmulator.
+        blocks on a full pipe. Stop it with Stop-EmulatorProcess.
     .PARAMETER EmulatorDll
         The built DaytonaPS.Emulator.dll (run with dotnet).
     .PARAMETER ApiKey
@@ -57,8 +57,8 @@ function Start-DaytonaEmulator {
     }
 }
 
-function Stop-DaytonaEmulator {
-    <# .SYNOPSIS Stops an emulator from Start-DaytonaEmulator (its process tree). #>
+function Stop-EmulatorProcess {
+    <# .SYNOPSIS Stops an emulator from Start-EmulatorProcess (its process tree). #>
     [CmdletBinding()]
     param([Parameter(Mandatory, ValueFromPipeline)] [AllowNull()] $Emulator)
     process {
@@ -70,4 +70,4 @@ function Stop-DaytonaEmulator {
     }
 }
 
-Export-ModuleMember -Function Start-DaytonaEmulator, Stop-DaytonaEmulator
+Export-ModuleMember -Function Start-EmulatorProcess, Stop-EmulatorProcess

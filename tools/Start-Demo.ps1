@@ -15,7 +15,7 @@ $ErrorActionPreference = 'Stop'
 
 Import-Module (Join-Path $PSScriptRoot 'DaytonaEmulator.psm1') -Force
 # The key reaches the emulator through its environment, never its command line.
-$emulator = Start-DaytonaEmulator -EmulatorDll $EmulatorDll -ApiKey ('demo-' + [guid]::NewGuid().ToString('N')) -TransitionMs 300 -TimeoutSec 30
+$emulator = Start-EmulatorProcess -EmulatorDll $EmulatorDll -ApiKey ('demo-' + [guid]::NewGuid().ToString('N')) -TransitionMs 300 -TimeoutSec 30
 try {
     $apiUrl = $emulator.ApiUrl
     $key = $emulator.ApiKey
@@ -72,6 +72,6 @@ if ($left.Count) { throw 'The demo left sandboxes behind.' }
     Write-Host "`nDemo finished; stopping the emulator." -ForegroundColor Cyan
 }
 finally {
-    $emulator | Stop-DaytonaEmulator
+    $emulator | Stop-EmulatorProcess
     $emulator.Process.Dispose()
 }

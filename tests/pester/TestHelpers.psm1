@@ -32,7 +32,7 @@ function Start-TestEmulator {
     .SYNOPSIS
         Starts the emulator as a process on a free loopback port and returns its Process, ApiUrl, BaseUrl and ApiKey.
     .DESCRIPTION
-        tools/DaytonaEmulator.psm1 (Start-DaytonaEmulator) with the test defaults: the built emulator
+        tools/DaytonaEmulator.psm1 (Start-EmulatorProcess) with the test defaults: the built emulator
         and 100 ms transitions. The key reaches the emulator through its environment, not its command line.
     .PARAMETER ArgumentList
         Extra emulator options, e.g. '--latency-ms', '50'.
@@ -43,13 +43,13 @@ function Start-TestEmulator {
         [string[]] $ArgumentList = @(),
         [int] $TimeoutSec = 60
     )
-    Start-DaytonaEmulator -EmulatorDll (Get-TestEmulatorDll) -ApiKey $ApiKey -TransitionMs 100 -ArgumentList $ArgumentList -TimeoutSec $TimeoutSec
+    Start-EmulatorProcess -EmulatorDll (Get-TestEmulatorDll) -ApiKey $ApiKey -TransitionMs 100 -ArgumentList $ArgumentList -TimeoutSec $TimeoutSec
 }
 
 function Stop-TestEmulator {
     [CmdletBinding()]
     param([Parameter(Mandatory, ValueFromPipeline)] $Emulator)
-    process { $Emulator | Stop-DaytonaEmulator }
+    process { $Emulator | Stop-EmulatorProcess }
 }
 
 function Set-TestEmulatorFault {

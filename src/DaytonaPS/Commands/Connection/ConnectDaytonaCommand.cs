@@ -133,7 +133,19 @@ public sealed class ConnectDaytonaCommand : DaytonaCmdlet
             // The previous connection is not disposed: a context from -PassThru may still use it.
             state.Connected = connection;
         }
-        WriteVerbose($"Connected to {connection.ApiUrl} ({connection.AuthType} from {connection.SourceDetail}{(SkipValidation ? ", not validated" : ", validated")}).");
+        // One line on the information stream (shown by default like Write-Host, silenced with
+        // -InformationAction Ignore as Write-Host is, never part of the output): where and how, never the key.
+        WriteInformation(new HostInformationMessage { Message = ConnectedLine(connection, SkipValidation) }, new[] { "PSHOST", "DaytonaPS" });
         if (PassThru) WriteObject(new Context(connection));
+    }
+
+    internal static string ConnectedLine(DaytonaConnection connection, bool skippedValidation)
+    {
+        var how = connection.AuthType == DaytonaAuthType.Jwt
+            ? $"a JWT for organization {connection.OrganizationId}"
+            : "an API key";
+        var target = string.IsNullOrEmpty(connection.Target) ? "" : $", default target {connection.Target}";
+        var checkedText = skippedValidation ? "not checked (-SkipValidation)" : "checked";
+        return $"Connected to {connection.ApiUrl} with {how} from {connection.SourceDetail}{target}; {checkedText}.";
     }
 }
