@@ -45,7 +45,8 @@ Set-StrictMode -Version 3.0
 
 $file = if (Test-Path -LiteralPath (Join-Path $ModulePath 'DaytonaPS.psd1')) { Join-Path $ModulePath 'DaytonaPS.psd1' } else { $ModulePath }
 $module = Import-Module $file -PassThru -Force | Select-Object -First 1
-$projectUri = $module.PrivateData.PSData.ProjectUri
+# The online version of each page: <ProjectUri>/blob/main/docs/en-US/<Command>.md (empty without a ProjectUri).
+$projectUri = if ($module.PrivateData -is [hashtable] -and $module.PrivateData['PSData'] -is [hashtable]) { $module.PrivateData['PSData']['ProjectUri'] } else { $null }
 if (-not (Test-Path -LiteralPath $OutputPath)) { $null = New-Item -ItemType Directory -Path $OutputPath }
 
 $common = @([System.Management.Automation.Cmdlet]::CommonParameters) + 'ProgressAction'
@@ -81,7 +82,7 @@ foreach ($cmd in (Get-Command -Module $module.Name -CommandType Cmdlet, Function
     & $add "external help file: $($module.Name).dll-Help.xml"
     & $add "Module Name: $($module.Name)"
     # Get-Help -Online opens this address (tests/pester/Docs.Tests.ps1 checks it).
-    & $add "online version: $projectUri/blob/main/docs/en-US/$($cmd.Name).md"
+    & $add $(if ($projectUri) { "online version: $projectUri/blob/main/docs/en-US/$($cmd.Name).md" } else { 'online version:' })
     & $add 'schema: 2.0.0'
     & $add '---'
     & $add

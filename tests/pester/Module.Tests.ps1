@@ -81,6 +81,29 @@ Import-Module '$ManifestPath' -ErrorAction Stop
     }
 }
 
+Describe 'Sandbox parameters' {
+    It 'take a plain string from the pipeline wherever a sandbox is taken (''web-1'', ''web-2'' | <cmdlet>)' {
+        # Where the pipeline carries something else, the sandbox comes by property name or -Id.
+        $pipelineIsOther = @{ 'Set-DaytonaContent' = 'the content (-Value)'; 'Revoke-DaytonaSshAccess' = 'SshAccess objects'; 'Get-DaytonaSandbox' = 'names (-Name, with wildcards)' }
+        $script = @"
+Import-Module '$ManifestPath' -ErrorAction Stop
+@(foreach (`$c in Get-Command -Module DaytonaPS) {
+    `$p = `$c.Parameters['Id']
+    if (-not `$p -or `$p.Aliases -notcontains 'SandboxId') { continue }
+    `$attrs = @(`$p.Attributes | Where-Object { `$_ -is [System.Management.Automation.ParameterAttribute] })
+    @{ name = `$c.Name; byValue = [bool](`$attrs | Where-Object ValueFromPipeline); byName = [bool](`$attrs | Where-Object ValueFromPipelineByPropertyName) }
+}) | ConvertTo-Json -Compress -AsArray
+"@
+        $cases = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command $script | ConvertFrom-Json
+        $cases.Count | Should -BeGreaterThan 10
+        foreach ($c in $cases) {
+            $c.byName | Should -BeTrue -Because "$($c.name) -Id binds SandboxId/Id/Name by property name"
+            if ($pipelineIsOther.ContainsKey($c.name)) { continue }
+            $c.byValue | Should -BeTrue -Because "a plain sandbox id or name piped to $($c.name) binds to -Id"
+        }
+    }
+}
+
 Describe 'The README and CI' {
     It 'CI runs exactly the README''s test command' {
         $readme = Get-Content -Raw (Join-Path $RepoRoot 'README.md')

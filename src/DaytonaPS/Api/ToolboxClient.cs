@@ -26,18 +26,21 @@ namespace DaytonaPS.Api;
 internal sealed class ToolboxClient
 {
     /// <summary>toolboxProxyUrl by API URL and sandbox id (not a secret; saves a GET per call with -Id).</summary>
-    private static readonly ConcurrentDictionary<string, string> ProxyUrls = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, (string Url, string? Name)> ProxyUrls = new(StringComparer.Ordinal);
 
     private readonly DaytonaApiClient _api;
 
-    public ToolboxClient(DaytonaApiClient api, string sandboxId, string toolboxProxyUrl)
+    public ToolboxClient(DaytonaApiClient api, string sandboxId, string toolboxProxyUrl, string? sandboxName = null)
     {
         _api = api;
         SandboxId = sandboxId;
+        SandboxName = string.IsNullOrEmpty(sandboxName) ? sandboxId : sandboxName!;
         BaseUrl = toolboxProxyUrl.TrimEnd('/') + "/" + DaytonaApiClient.Segment(sandboxId);
     }
 
     public string SandboxId { get; }
+    /// <summary>The sandbox's name (its id when the name is not known).</summary>
+    public string SandboxName { get; }
     public string BaseUrl { get; }
     public DaytonaApiClient Api => _api;
     private IDaytonaLog Log => _api.Log;
@@ -51,10 +54,10 @@ internal sealed class ToolboxClient
     public static async Task<(ToolboxClient Client, string Display)> ForSandboxAsync(DaytonaApiClient api, string idOrName, Sandbox? known, CancellationToken ct)
     {
         if (known is not null && !string.IsNullOrEmpty(known.ToolboxProxyUrl))
-            return (new ToolboxClient(api, known.Id, known.ToolboxProxyUrl!), known.Describe());
+            return (new ToolboxClient(api, known.Id, known.ToolboxProxyUrl!, known.Name), known.Describe());
         var key = api.Connection.ApiUrl + "|" + idOrName;
         if (known is null && ProxyUrls.TryGetValue(key, out var cached))
-            return (new ToolboxClient(api, idOrName, cached), "sandbox " + idOrName);
+            return (new ToolboxClient(api, idOrName, cached.Url, cached.Name), "sandbox " + idOrName);
         var dto = await api.GetSandboxAsync(known?.Id ?? idOrName, ct).ConfigureAwait(false)
             ?? throw DaytonaApiException.NotFound($"Daytona returned no sandbox for '{idOrName}'.", "GET", "/sandbox/" + idOrName);
         var url = dto.ToolboxProxyUrl;
@@ -65,9 +68,9 @@ internal sealed class ToolboxClient
             if (string.IsNullOrEmpty(url))
                 throw DaytonaApiException.Unexpected($"Daytona gave no toolbox URL for sandbox {dto.Id}.", "GET", "/sandbox/" + dto.Id + "/toolbox-proxy-url");
         }
-        ProxyUrls[api.Connection.ApiUrl + "|" + dto.Id] = url!;
+        ProxyUrls[api.Connection.ApiUrl + "|" + dto.Id] = (url!, dto.Name);
         var sandbox = new Sandbox(dto);
-        return (new ToolboxClient(api, dto.Id, url!), sandbox.Describe());
+        return (new ToolboxClient(api, dto.Id, url!, sandbox.Name), sandbox.Describe());
     }
 
     // ---------------------------------------------------------------- JSON over the pipeline

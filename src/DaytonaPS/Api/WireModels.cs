@@ -7,6 +7,13 @@ namespace DaytonaPS.Api;
 // Wire DTOs: Daytona's JSON as the API sends it. Never exposed to users; mapped to Models/.
 // Every optional field is nullable because Daytona may omit it or send null.
 
+/// <summary>How a sandbox created from an image or a Dockerfile was built (Daytona's buildInfo).</summary>
+internal sealed class SandboxBuildInfoDto
+{
+    public string? DockerfileContent { get; set; }
+    public string? SnapshotRef { get; set; }
+}
+
 internal sealed class SandboxDto
 {
     public string Id { get; set; } = string.Empty;
@@ -36,6 +43,7 @@ internal sealed class SandboxDto
     public int? AutoDeleteInterval { get; set; }
     public string? AutoDestroyAt { get; set; }
     public List<SandboxVolumeDto>? Volumes { get; set; }
+    public SandboxBuildInfoDto? BuildInfo { get; set; }
     public string? CreatedAt { get; set; }
     public string? UpdatedAt { get; set; }
     public string? LastActivityAt { get; set; }

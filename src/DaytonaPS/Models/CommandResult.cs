@@ -24,6 +24,9 @@ public sealed class CommandResult
 
     /// <summary>The sandbox the command ran in.</summary>
     public string SandboxId { get; }
+    /// <summary>The sandbox's name as known when the result was made (the piped sandbox's, or the id or name given); for telling fan-out results apart.</summary>
+    public string? SandboxName { get; internal set; }
+
     /// <summary>The command as given.</summary>
     public string Command { get; }
     /// <summary>The exit code of the command (127: command not found).</summary>

@@ -29,6 +29,7 @@ public sealed class Sandbox
         Disk = dto.Disk;
         GpuType = dto.GpuType;
         Snapshot = dto.Snapshot;
+        Image = BaseImage(dto.BuildInfo?.DockerfileContent);
         User = dto.User;
         Labels = dto.Labels is null ? Empty : new ReadOnlyDictionary<string, string>(new Dictionary<string, string>(dto.Labels, StringComparer.Ordinal));
         // List items carry no env: null there means "not returned", not "empty".
@@ -76,6 +77,8 @@ public sealed class Sandbox
     public string? GpuType { get; }
     /// <summary>The snapshot the sandbox was created from.</summary>
     public string? Snapshot { get; }
+    /// <summary>For a sandbox built from an image (New-DaytonaSandbox -Image) or a Dockerfile: its base image (the first FROM).</summary>
+    public string? Image { get; }
     /// <summary>The OS user, usually daytona.</summary>
     public string? User { get; }
     public IReadOnlyDictionary<string, string> Labels { get; }
@@ -131,6 +134,21 @@ public sealed class Sandbox
     /// <summary>"sandbox 'web-1' (3c1e...)", or "sandbox 'x'" when the name is unknown or is the id.</summary>
     internal static string Describe(string id, string? name) =>
         string.IsNullOrEmpty(name) || name == id ? $"sandbox '{id}'" : $"sandbox '{name}' ({id})";
+
+    private static string? BaseImage(string? dockerfile)
+    {
+        if (string.IsNullOrEmpty(dockerfile)) return null;
+        foreach (var raw in dockerfile!.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (!line.StartsWith("FROM ", StringComparison.OrdinalIgnoreCase)) continue;
+            var parts = line.Substring(5).Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries);
+            // FROM [--platform=...] image [AS name]
+            foreach (var part in parts)
+                if (!part.StartsWith("--", StringComparison.Ordinal)) return part;
+        }
+        return null;
+    }
 }
 
 /// <summary>A volume mounted into a sandbox.</summary>

@@ -17,6 +17,8 @@ public sealed class SessionCommand
     }
 
     public string SandboxId { get; }
+    /// <summary>The sandbox's name as known when the result was made (the piped sandbox's, or the id or name given); for telling fan-out results apart.</summary>
+    public string? SandboxName { get; internal set; }
     public string SessionId { get; }
     public string CommandId { get; }
     /// <summary>The command as given to Start-DaytonaCommand.</summary>

@@ -62,6 +62,8 @@ public sealed class SshResult
     }
 
     public string SandboxId { get; }
+    /// <summary>The sandbox's name as known when the result was made (the piped sandbox's, or the id or name given); for telling fan-out results apart.</summary>
+    public string? SandboxName { get; internal set; }
     public string Command { get; }
     /// <summary>The remote command's exit code; ssh reports its own failures (connection, authentication) as 255.</summary>
     public int ExitCode { get; }
@@ -90,6 +92,8 @@ public sealed class PreviewUrl
     }
 
     public string SandboxId { get; }
+    /// <summary>The sandbox's name as known when the result was made (the piped sandbox's, or the id or name given); for telling fan-out results apart.</summary>
+    public string? SandboxName { get; internal set; }
     public int Port { get; }
     /// <summary>The URL. A signed URL is itself a credential: treat it like the token.</summary>
     public string Url { get; }

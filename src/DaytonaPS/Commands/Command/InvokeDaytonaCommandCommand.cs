@@ -114,6 +114,7 @@ public sealed class InvokeDaytonaCommandCommand : DaytonaToolboxCmdlet
             AutoStart = AutoStart,
         };
         var result = await new CommandRunner(toolbox.Api).RunAsync(toolbox, request, ct).ConfigureAwait(false);
+        result.SandboxName = toolbox.SandboxName;
         pipe.WriteObject(result);
         if (ErrorOnNonZeroExit && result.ExitCode != 0)
         {

@@ -70,6 +70,6 @@ public sealed class StartDaytonaCommandCommand : DaytonaToolboxCmdlet
         };
         var commandId = await new CommandRunner(toolbox.Api).StartAsync(toolbox, session, request, ct).ConfigureAwait(false);
         pipe.WriteVerbose($"Started command {commandId} in session '{session}' of {display}.");
-        pipe.WriteObject(new SessionCommand(toolbox.SandboxId, session, commandId, Command, null));
+        pipe.WriteObject(new SessionCommand(toolbox.SandboxId, session, commandId, Command, null) { SandboxName = toolbox.SandboxName });
     }
 }

@@ -41,6 +41,7 @@ public sealed class GetDaytonaPreviewUrlCommand : DaytonaSandboxCmdlet
     private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, object? state, CancellationToken ct)
     {
         var id = known?.Id ?? idOrName;
+        var name = known?.Name ?? idOrName;
         var api = Api(pipe);
         foreach (var port in Port)
         {
@@ -48,12 +49,12 @@ public sealed class GetDaytonaPreviewUrlCommand : DaytonaSandboxCmdlet
             {
                 var requested = DateTimeOffset.UtcNow;
                 var dto = await api.GetSignedPreviewUrlAsync(id, port, ExpiresInSeconds, ct).ConfigureAwait(false);
-                pipe.WriteObject(new PreviewUrl(dto, id, port, true, requested.AddSeconds(ExpiresInSeconds)));
+                pipe.WriteObject(new PreviewUrl(dto, id, port, true, requested.AddSeconds(ExpiresInSeconds)) { SandboxName = name });
             }
             else
             {
                 var dto = await api.GetPreviewUrlAsync(id, port, ct).ConfigureAwait(false);
-                pipe.WriteObject(new PreviewUrl(dto, id, port, false, null));
+                pipe.WriteObject(new PreviewUrl(dto, id, port, false, null) { SandboxName = name });
             }
         }
     }

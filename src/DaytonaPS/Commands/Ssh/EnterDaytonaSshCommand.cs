@@ -29,7 +29,7 @@ public sealed class EnterDaytonaSshCommand : DaytonaApiCmdlet
     private bool _interactive;
 
     /// <summary>The sandbox id or name.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
     [Alias("SandboxId")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(SandboxCompleter))]
@@ -158,7 +158,7 @@ public sealed class EnterDaytonaSshCommand : DaytonaApiCmdlet
             pipe.WriteVerbose(string.Format(CultureInfo.InvariantCulture, "ssh exited with code {0} after {1:0.0} s.", exitCode, watch.Elapsed.TotalSeconds));
             if (Command is not null)
             {
-                pipe.WriteObject(new SshResult(dto.Id, Command, exitCode, started, watch.Elapsed));
+                pipe.WriteObject(new SshResult(dto.Id, Command, exitCode, started, watch.Elapsed) { SandboxName = string.IsNullOrEmpty(dto.Name) ? dto.Id : dto.Name });
             }
             else if (exitCode == 255)
             {
