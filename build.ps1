@@ -114,7 +114,7 @@ function Invoke-Docs {
 function Install-SshGatewayPackages {
     $dir = Join-Path $Root 'src/DaytonaPS.Emulator/SshGateway'
     $installed = Join-Path $dir 'node_modules/.package-lock.json'
-    if ((Test-Path $installed) -and (Get-Item $installed).LastWriteTimeUtc -ge (Get-Item (Join-Path $dir 'package-lock.json')).LastWriteTimeUtc) { return }
+    if ((Test-Path $installed) -and (Get-Item -Force $installed).LastWriteTimeUtc -ge (Get-Item (Join-Path $dir 'package-lock.json')).LastWriteTimeUtc) { return }
     if (-not (Get-Command npm -ErrorAction SilentlyContinue)) { Write-Warning 'Build: npm not found; the emulator''s SSH gateway will be off.'; return }
     Write-Step 'Build: SSH gateway sidecar packages (npm ci)'
     Push-Location $dir

@@ -61,7 +61,7 @@ public sealed class SshGatewayProcess : IAsyncDisposable
 
         var port = context.Options.SshPort != 0 ? context.Options.SshPort : FreeLoopbackPort();
         var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
-        var keyDir = Path.Combine(context.DataDir, "ssh-gateway");
+        var keyDir = HostKeyDirectory(context);
         Directory.CreateDirectory(keyDir);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(keyDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
@@ -109,6 +109,16 @@ public sealed class SshGatewayProcess : IAsyncDisposable
             }
         });
     }
+
+    /// <summary>
+    /// Where the host key lives: in --data-dir when one is given, else in a per-user folder. Not per
+    /// run: ports are random, and a port reused by a later run with a new key would make ssh's
+    /// StrictHostKeyChecking (accept-new, as Enter-DaytonaSsh sets it) refuse the gateway as a changed host.
+    /// </summary>
+    private static string HostKeyDirectory(EmulatorContext context) =>
+        context.Options.DataDir is not null
+            ? Path.Combine(context.DataDir, "ssh-gateway")
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create) is { Length: > 0 } local ? local : Path.GetTempPath(), "daytonaps-emulator", "ssh-gateway");
 
     private static string? FindNode() =>
         (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)

@@ -19,15 +19,24 @@ if (!secret || !emulator || !keyFile || !Number.isInteger(port)) {
   process.exit(2);
 }
 
+/** The host key, generated on first use; two gateways starting at once agree on one (link fails if it exists). */
 function hostKey() {
   try {
     return fs.readFileSync(keyFile);
   } catch (e) {
     if (e.code !== 'ENOENT') throw e;
-    const { private: key } = utils.generateKeyPairSync('ed25519');
-    fs.writeFileSync(keyFile, key, { mode: 0o600, flag: 'wx' });
-    return Buffer.from(key);
   }
+  const { private: key } = utils.generateKeyPairSync('ed25519');
+  const temp = `${keyFile}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, key, { mode: 0o600 });
+  try {
+    fs.linkSync(temp, keyFile);
+  } catch (e) {
+    if (e.code !== 'EEXIST') throw e;
+  } finally {
+    fs.unlinkSync(temp);
+  }
+  return fs.readFileSync(keyFile);
 }
 
 /** The sandbox id for a token, or null when the emulator refuses it (unknown, revoked, expired). */
