@@ -7,8 +7,11 @@ using Xunit;
 
 namespace DaytonaPS.Emulator.Tests;
 
-/// <summary>The daemon's PTY routes: a shell on a terminal inside the sandbox, over HTTP and a WebSocket.</summary>
-public sealed class ToolboxPtyTests(ToolboxServerFixture fx) : IClassFixture<ToolboxServerFixture>
+/// <summary>
+/// The daemon's PTY routes: a shell on a terminal inside the sandbox, over HTTP and a WebSocket;
+/// for each way the linux runtime launches sandboxes (bubblewrap, unshare, an unprivileged emulator).
+/// </summary>
+public abstract class ToolboxPtyTests<TFixture>(TFixture fx) where TFixture : IEmulatorTarget
 {
     private const string ExitControl = "X-Daytona-Pty-Exit-Control";
 
@@ -29,12 +32,13 @@ public sealed class ToolboxPtyTests(ToolboxServerFixture fx) : IClassFixture<Too
         public WebSocketCloseStatus? CloseStatus => _socket.CloseStatus;
         public string? CloseReason => _socket.CloseStatusDescription;
 
-        public static async Task<PtyConnection> OpenAsync(ToolboxServerFixture fx, string path, params string[] subprotocols)
+        public static async Task<PtyConnection> OpenAsync(IEmulatorTarget fx, string path, params string[] subprotocols)
         {
             var socket = new ClientWebSocket();
-            socket.Options.SetRequestHeader("Authorization", "Bearer " + ToolboxServerFixture.ApiKey);
+            socket.Options.SetRequestHeader("Authorization", fx.Http.DefaultRequestHeaders.Authorization!.ToString());
             foreach (var p in subprotocols) socket.Options.AddSubProtocol(p);
-            await socket.ConnectAsync(new Uri(fx.Server.BaseUrl.Replace("http://", "ws://") + "/" + path), CancellationToken.None);
+            var baseUrl = fx.Http.BaseAddress!.ToString().TrimEnd('/');
+            await socket.ConnectAsync(new Uri(baseUrl.Replace("http://", "ws://") + "/" + path), CancellationToken.None);
             return new PtyConnection(socket);
         }
 
@@ -195,3 +199,9 @@ public sealed class ToolboxPtyTests(ToolboxServerFixture fx) : IClassFixture<Too
         Assert.Contains("not found", error.GetProperty("error").GetString());
     }
 }
+
+public sealed class ToolboxPtyBwrapTests(ToolboxServerFixture fx) : ToolboxPtyTests<ToolboxServerFixture>(fx), IClassFixture<ToolboxServerFixture>;
+
+public sealed class ToolboxPtyUnshareTests(UnshareRuntimeFixture fx) : ToolboxPtyTests<UnshareRuntimeFixture>(fx), IClassFixture<UnshareRuntimeFixture>;
+
+public sealed class ToolboxPtyUnprivilegedTests(UnprivilegedEmulatorFixture fx) : ToolboxPtyTests<UnprivilegedEmulatorFixture>(fx), IClassFixture<UnprivilegedEmulatorFixture>;
