@@ -127,5 +127,42 @@ public sealed class SshGatewayOffTests
         await using var server = await EmulatorServer.StartAsync(EmulatorOptions.Parse(["--api-key", "k", "--no-ssh", "--transition-ms", "10"]));
         Assert.Null(server.Context.SshGateway);
         Assert.Contains(server.StartupNotes, n => n.Contains("SSH gateway off (--no-ssh)"));
+        var id = await CreateAsync(server);
+        using var http = new HttpClient { BaseAddress = new Uri(server.BaseUrl + "/") };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "k");
+        using var access = await http.PostAsync($"api/sandbox/{id}/ssh-access", null);
+        Assert.StartsWith("ssh -p 2222 ", (await access.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("sshCommand").GetString());
+    }
+
+    private static async Task<string> CreateAsync(EmulatorServer server)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(server.BaseUrl + "/") };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "k");
+        using var created = await http.PostAsJsonAsync("api/sandbox", new { });
+        return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    [Fact]
+    public async Task WithoutNodeTheGatewayIsOffAndTheStartUpOutputSaysSo()
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "/usr/bin/dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "DaytonaPS.Emulator.dll"));
+        start.ArgumentList.Add("--runtime");
+        start.ArgumentList.Add("none");
+        start.Environment["DAYTONA_EMULATOR_API_KEY"] = "no-node-key";
+        start.Environment["PATH"] = "/nonexistent"; // no node to be found
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var url = await process.StandardOutput.ReadLineAsync(timeout.Token);
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.EndsWith("/api", url);
+        Assert.Contains("daytona-emulator: SSH gateway off: Node.js (node) is not on PATH", await stderr);
     }
 }
