@@ -109,6 +109,23 @@ function Invoke-Docs {
     if (-not (Test-Path (Join-Path $helpOut 'DaytonaPS.dll-Help.xml'))) { throw 'Docs: DaytonaPS.dll-Help.xml was not produced.' }
 }
 
+# The emulator's SSH gateway sidecar (Node.js + ssh2): npm ci into src/DaytonaPS.Emulator/SshGateway,
+# whose node_modules the emulator's build copies next to it. Without npm the gateway is off (the
+# emulator says so at start-up); the build still succeeds.
+function Install-SshGatewayPackages {
+    $dir = Join-Path $Root 'src/DaytonaPS.Emulator/SshGateway'
+    $installed = Join-Path $dir 'node_modules/.package-lock.json'
+    if ((Test-Path $installed) -and (Get-Item -Force $installed).LastWriteTimeUtc -ge (Get-Item (Join-Path $dir 'package-lock.json')).LastWriteTimeUtc) { return }
+    if (-not (Get-Command npm -ErrorAction SilentlyContinue)) { Write-Warning 'Build: npm not found; the emulator''s SSH gateway will be off.'; return }
+    Write-Step 'Build: SSH gateway sidecar packages (npm ci)'
+    Push-Location $dir
+    try {
+        & npm ci --no-audit --no-fund --loglevel=error --omit=optional --ignore-scripts | Out-Host
+        if ($LASTEXITCODE -ne 0) { Write-Warning 'Build: npm ci for the SSH gateway failed; the emulator''s SSH gateway will be off.' }
+    }
+    finally { Pop-Location }
+}
+
 function Invoke-Build {
     Write-Step "Build: DaytonaPS $Version ($Configuration)"
     if (Test-Path $ModuleOut) { Remove-Item -Recurse -Force $ModuleOut }
@@ -137,6 +154,7 @@ function Invoke-Build {
 
     Invoke-Docs
 
+    Install-SshGatewayPackages
     Write-Step 'Build: emulator -> out/emulator'
     Invoke-Native dotnet @('publish', 'src/DaytonaPS.Emulator/DaytonaPS.Emulator.csproj', '-c', $Configuration, '-o', $EmulatorOut, '--nologo', '-v', 'quiet')
     if (-not (Test-Path (Join-Path $EmulatorOut 'DaytonaPS.Emulator.dll'))) { throw 'Build: the emulator was not published.' }

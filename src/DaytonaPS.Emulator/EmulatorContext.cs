@@ -55,6 +55,9 @@ public sealed class EmulatorContext : IDisposable
 
     public RateLimiter RateLimiter { get; }
 
+    /// <summary>The SSH gateway sidecar, while it runs (null with --no-ssh or without Node.js/ssh2).</summary>
+    public Ssh.SshGatewayProcess? SshGateway { get; internal set; }
+
     public AuthOutcome Authenticate(string? token, string? organizationHeader)
     {
         if (string.IsNullOrEmpty(token)) return AuthOutcome.Unauthorized;

@@ -35,6 +35,8 @@ public sealed class EmulatorOptions
           --linux-launcher TOOL    auto (default: bubblewrap if it works, else unshare), bwrap or unshare
           --sandbox-host-uid N     host uid (and gid) sandbox users run as when the emulator is root
                                    (default 2000001000; never 0)
+          --ssh-port N             port of the SSH gateway on 127.0.0.1 (default 0: a free port, as for --urls)
+          --no-ssh                 no SSH gateway (it needs Node.js and the ssh2 package of its sidecar)
         While running, /_emulator/faults changes these fault settings and POST /_emulator/faults/next
         {"kind":"lost-reply","method":"DELETE","path":"/api/sandbox/*","count":1} gives the next
         matching requests a fault whatever the fault rate (see README).
@@ -66,6 +68,12 @@ public sealed class EmulatorOptions
     /// <summary>Regions sandboxes and snapshots may name as target; the first is the organization's default.</summary>
     public List<string> Targets { get; set; } = ["us", "eu"];
     public bool NoSandboxing { get; set; }
+
+    /// <summary>--no-ssh: no SSH gateway sidecar.</summary>
+    public bool NoSsh { get; set; }
+
+    /// <summary>--ssh-port: the gateway's port on 127.0.0.1 (0 = a free one).</summary>
+    public int SshPort { get; set; }
     public bool ShowHelp { get; set; }
 
     /// <summary>What "all" (and no --fault-kinds) means: faults any client of the API may meet.</summary>
@@ -148,6 +156,8 @@ public sealed class EmulatorOptions
                     o.Targets = targets.Distinct(StringComparer.Ordinal).ToList();
                     break;
                 case "--no-sandboxing": o.NoSandboxing = true; break;
+                case "--no-ssh": o.NoSsh = true; break;
+                case "--ssh-port": o.SshPort = IntValue() is var sshPort and >= 0 and <= 65535 ? sshPort : throw new ArgumentException("--ssh-port must be 0..65535"); break;
                 case "--runtime" or "--linux-launcher" or "--sandbox-host-uid": o.ParseRuntimeOption(name, Value()); break;
                 case "-h": case "--help": o.ShowHelp = true; break;
                 default: throw new ArgumentException($"unknown option '{name}'.");

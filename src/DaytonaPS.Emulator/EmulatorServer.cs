@@ -84,6 +84,7 @@ public sealed class EmulatorServer : IAsyncDisposable
         AdminEndpoints.Map(app);
         ApiEndpoints.Map(app);
         ToolboxEndpoints.Map(app);
+        Ssh.SshGatewayEndpoints.Map(app);
         app.MapFallback((HttpContext http) => DaytonaErrors.Result(http, 404, $"Cannot {http.Request.Method} {http.Request.Path}"));
 
         try
@@ -96,6 +97,7 @@ public sealed class EmulatorServer : IAsyncDisposable
             var baseUrl = addresses.First().TrimEnd('/').Replace("://[::]", "://127.0.0.1").Replace("://localhost", "://127.0.0.1");
             context.BaseUrl = baseUrl;
             notes.AddRange(context.Startup());
+            notes.Add(StartSshGateway(context));
             return new EmulatorServer(app, context, ownsDataDir, baseUrl, notes);
         }
         catch
@@ -117,8 +119,17 @@ public sealed class EmulatorServer : IAsyncDisposable
 
     public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
 
+    /// <summary>Starts the SSH gateway sidecar unless --no-ssh; the start-up note says where it listens or why it is off.</summary>
+    private static string StartSshGateway(EmulatorContext context)
+    {
+        if (context.Options.NoSsh) return "SSH gateway off (--no-ssh)";
+        context.SshGateway = Ssh.SshGatewayProcess.TryStart(context, out var note);
+        return note;
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (Context.SshGateway is { } gateway) await gateway.DisposeAsync();
         await _app.StopAsync();
         await _app.DisposeAsync();
         Context.Dispose();

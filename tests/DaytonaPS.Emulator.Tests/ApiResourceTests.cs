@@ -115,7 +115,7 @@ public sealed class ApiResourceTests(ApiServerFixture fx) : IClassFixture<ApiSer
         Assert.Equal("daytonaio/sandbox:0.5.0-slim", config.GetProperty("defaultSnapshot").GetString());
         Assert.Equal(fx.Server.Context.ToolboxProxyUrl, config.GetProperty("proxyToolboxUrl").GetString());
         Assert.Equal(43200, config.GetProperty("maxAutoArchiveInterval").GetInt32());
-        Assert.Equal("ssh -p 2222 {{TOKEN}}@127.0.0.1", config.GetProperty("sshGatewayCommand").GetString());
+        Assert.Equal($"ssh -p {fx.Server.Context.SshGateway!.Port} {{{{TOKEN}}}}@127.0.0.1", config.GetProperty("sshGatewayCommand").GetString());
 
         (status, _) = await SendAsync(Http, HttpMethod.Get, "api/health");
         Assert.Equal(HttpStatusCode.OK, status);

@@ -282,7 +282,7 @@ public sealed class ApiSandboxTests(ApiServerFixture fx) : IClassFixture<ApiServ
         var (status, first) = await SendAsync(Http, HttpMethod.Post, $"api/sandbox/{id}/ssh-access?expiresInMinutes=5");
         Assert.Equal(HttpStatusCode.OK, status);
         var token1 = first.GetProperty("token").GetString()!;
-        Assert.Equal($"ssh -p 2222 {token1}@127.0.0.1", first.GetProperty("sshCommand").GetString());
+        Assert.Equal($"ssh -p {fx.Server.Context.SshGateway!.Port} {token1}@127.0.0.1", first.GetProperty("sshCommand").GetString());
         Assert.Equal(id, first.GetProperty("sandboxId").GetString());
 
         var (_, second) = await SendAsync(Http, HttpMethod.Post, $"api/sandbox/{id}/ssh-access");

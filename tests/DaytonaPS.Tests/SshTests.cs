@@ -32,6 +32,9 @@ public sealed class SshTests : IDisposable
         try { Directory.Delete(_dir, true); } catch (IOException) { }
     }
 
+    /// <summary>The port of the emulator's SSH gateway, which sshCommand names.</summary>
+    private int GatewayPort => _emu.Server.Context.SshGateway?.Port ?? throw new InvalidOperationException("the emulator's SSH gateway is off (Node.js and src/DaytonaPS.Emulator/SshGateway's npm packages are needed)");
+
     private static string Unique(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..8];
 
     /// <summary>Sets SshInteractivity.Override (null = detect) inside the loaded module, then runs the script.</summary>
@@ -109,7 +112,7 @@ public sealed class SshTests : IDisposable
         var id = (string)result.Properties["SandboxId"].Value;
         Assert.Contains($"Host daytona-{id}\n", config);
         Assert.Contains("    HostName 127.0.0.1\n", config);
-        Assert.Contains("    Port 2222\n", config);
+        Assert.Contains($"    Port {GatewayPort}\n", config);
         Assert.Contains("    StrictHostKeyChecking accept-new\n", config);
         Assert.Equal("600", Recorded("mode.txt"));
         Assert.Equal("700", Recorded("dirmode.txt"));
@@ -165,7 +168,7 @@ public sealed class SshTests : IDisposable
             .GroupBy(p => p[0]).ToDictionary(g => g.Key, g => g.First()[1]);
         Assert.Equal(TokenFromConfig(), resolved["user"]);
         Assert.Equal("127.0.0.1", resolved["hostname"]);
-        Assert.Equal("2222", resolved["port"]);
+        Assert.Equal(GatewayPort.ToString(), resolved["port"]);
         Assert.Equal("accept-new", resolved["stricthostkeychecking"]);
         Assert.Equal("no", resolved["forwardagent"]);
     }
@@ -281,7 +284,7 @@ public sealed class SshTests : IDisposable
     {
         var name = NewSandbox();
         // The stand-in echoes the user name to stderr as ssh -v and ssh's errors do; the relay masks it.
-        var ssh = StandIn(exitCode: 255, extra: """u=$(awk '/^ *User /{print $2}' "$cfg"); echo "debug1: Authenticating to 127.0.0.1:2222 as '$u'" >&2; echo "$u@127.0.0.1: Permission denied (publickey)." >&2""");
+        var ssh = StandIn(exitCode: 255, extra: $$"""u=$(awk '/^ *User /{print $2}' "$cfg"); echo "debug1: Authenticating to 127.0.0.1:{{GatewayPort}} as '$u'" >&2; echo "$u@127.0.0.1: Permission denied (publickey)." >&2""");
         var stderr = new StringWriter();
         var oldErr = Console.Error;
         Console.SetError(stderr);
@@ -309,7 +312,7 @@ public sealed class SshTests : IDisposable
         var shown = o.Properties["Shown"].Value.ToString()!;
         var streams = string.Join("\n", r.Verbose.Concat(r.Debug).Concat(r.Warnings).Concat(r.Information).Concat(r.Errors.Select(e => e.ToString())));
         var relayed = stderr.ToString();
-        Assert.Contains("Authenticating to 127.0.0.1:2222 as '***'", relayed);
+        Assert.Contains($"Authenticating to 127.0.0.1:{GatewayPort} as '***'", relayed);
         Assert.Contains("***@127.0.0.1: Permission denied", relayed);
         foreach (var token in new[] { tokenA, tokenP, sessionToken })
         {
@@ -318,7 +321,7 @@ public sealed class SshTests : IDisposable
             Assert.DoesNotContain(token, streams, StringComparison.Ordinal);
             Assert.DoesNotContain(token, relayed, StringComparison.Ordinal);
         }
-        Assert.Contains("ssh -p 2222 ***@127.0.0.1", shown);
+        Assert.Contains($"ssh -p {GatewayPort} ***@127.0.0.1", shown);
     }
 
     [Fact]
@@ -335,7 +338,7 @@ public sealed class SshTests : IDisposable
         Assert.IsType<System.Security.SecureString>(access.Properties["Token"].Value);
         Assert.Null(access.Properties["PlainToken"].Value);
         Assert.Equal("127.0.0.1", access.Properties["Host"].Value);
-        Assert.Equal(2222, access.Properties["Port"].Value);
+        Assert.Equal(GatewayPort, access.Properties["Port"].Value);
         var expires = (DateTimeOffset)access.Properties["ExpiresAt"].Value;
         Assert.InRange(expires - DateTimeOffset.UtcNow, TimeSpan.FromMinutes(4), TimeSpan.FromMinutes(6));
         var token = (string)r.Output[1].BaseObject;

@@ -6,7 +6,7 @@ namespace DaytonaPS.Emulator.Api;
 /// <summary>SSH access tokens and preview URLs of a sandbox.</summary>
 internal static class SandboxAccessEndpoints
 {
-    /// <summary>Nominal SSH gateway port named in sshCommand (the emulator runs no SSH gateway).</summary>
+    /// <summary>Daytona's gateway port, named in sshCommand when the emulator's own gateway is off.</summary>
     public const int SshGatewayPort = 2222;
 
     public static void Map(RouteGroupBuilder g)
@@ -28,8 +28,14 @@ internal static class SandboxAccessEndpoints
             return SandboxEndpoints.Json(new { valid = false, sandboxId = (string?)null });
         });
 
-        g.MapPost("/{id}/ssh-access", (string id, HttpContext http, EmulatorContext ctx) =>
+        g.MapPost("/{id}/ssh-access", async (string id, HttpContext http, EmulatorContext ctx) =>
         {
+            // The command names the gateway's port: let it be listening before a client can use it.
+            if (ctx.SshGateway is { } gateway)
+            {
+                try { await gateway.Ready.WaitAsync(TimeSpan.FromSeconds(30), http.RequestAborted); }
+                catch (TimeoutException) { }
+            }
             var minutes = 60.0;
             var raw = http.Request.Query["expiresInMinutes"].ToString();
             if (raw.Length > 0 && (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out minutes) || minutes <= 0))
@@ -105,7 +111,7 @@ internal static class SandboxAccessEndpoints
         SshGatewayTemplate(ctx).Replace("{{TOKEN}}", token, StringComparison.Ordinal);
 
     public static string SshGatewayTemplate(EmulatorContext ctx) =>
-        $"ssh -p {SshGatewayPort} {{{{TOKEN}}}}@{new Uri(ctx.BaseUrl).Host}";
+        $"ssh -p {ctx.SshGateway?.Port ?? SshGatewayPort} {{{{TOKEN}}}}@{new Uri(ctx.BaseUrl).Host}";
 
     /// <summary>Daytona's https://{port}-{sandboxId}.{proxyDomain}; here *.localhost on the emulator's port.</summary>
     public static string PreviewUrl(EmulatorContext ctx, string hostLabel)
