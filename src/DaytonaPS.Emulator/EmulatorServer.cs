@@ -73,7 +73,9 @@ public sealed class EmulatorServer : IAsyncDisposable
 
         var context = new EmulatorContext(options, Path.GetFullPath(dataDir));
         builder.Services.AddSingleton(context);
+        PreviewProxy.AddServices(builder.Services);
         var app = builder.Build();
+        PreviewProxy.Use(app);
         app.UseRawPathRouting();
         app.UseWebSockets();
         app.UseMiddleware<ErrorMiddleware>();
