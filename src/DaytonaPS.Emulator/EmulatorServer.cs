@@ -71,9 +71,21 @@ public sealed class EmulatorServer : IAsyncDisposable
             k.Configure(new ConfigurationBuilder().Build(), reloadOnChange: false);
         });
 
-        var context = new EmulatorContext(options, Path.GetFullPath(dataDir));
+        EmulatorContext context;
+        try
+        {
+            context = new EmulatorContext(options, Path.GetFullPath(dataDir));
+        }
+        catch
+        {
+            // e.g. --runtime linux where it cannot work: leave no temp data dir behind.
+            if (ownsDataDir) DeleteDirectory(dataDir);
+            throw;
+        }
         builder.Services.AddSingleton(context);
+        PreviewProxy.AddServices(builder.Services);
         var app = builder.Build();
+        PreviewProxy.Use(app);
         app.UseRawPathRouting();
         app.UseWebSockets();
         app.UseMiddleware<ErrorMiddleware>();

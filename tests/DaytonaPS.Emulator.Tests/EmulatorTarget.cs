@@ -60,7 +60,7 @@ public abstract class ChildEmulatorFixture : IAsyncLifetime, IEmulatorTarget
         // A copy the child's user can surely read (the checkout may sit below a private home).
         var bin = Path.Combine(_home, "bin");
         Directory.CreateDirectory(bin);
-        foreach (var name in new[] { "DaytonaPS.Emulator.dll", "DaytonaPS.Emulator.deps.json", "DaytonaPS.Emulator.runtimeconfig.json" })
+        foreach (var name in new[] { "DaytonaPS.Emulator.dll", "DaytonaPS.Emulator.deps.json", "DaytonaPS.Emulator.runtimeconfig.json", "Yarp.ReverseProxy.dll" })
             File.Copy(Path.Combine(AppContext.BaseDirectory, name), Path.Combine(bin, name));
         var emulator = Path.Combine(bin, "DaytonaPS.Emulator.dll");
         var psi = new ProcessStartInfo { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };

@@ -11,7 +11,7 @@ namespace DaytonaPS.Emulator.Tests;
 /// linux runtime runs: bubblewrap and unshare, with the tests' own privileges (root on CI) and as an
 /// unprivileged user (a child emulator). Each escape is tried for real; a success is the failure.
 /// </summary>
-public abstract class SandboxIsolationTests<TFixture>(TFixture fx) where TFixture : IEmulatorTarget
+public abstract partial class SandboxIsolationTests<TFixture>(TFixture fx) where TFixture : IEmulatorTarget
 {
     protected TFixture Fx => fx;
 

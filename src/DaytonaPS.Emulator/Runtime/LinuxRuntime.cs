@@ -28,6 +28,16 @@ namespace DaytonaPS.Emulator.Runtime;
 ///
 /// Network: a network namespace with only loopback (up), so a sandbox reaches nothing of the host,
 /// not even 127.0.0.1, and two sandboxes can both listen on the same port.
+///
+/// Known and accepted: /proc/self/mountinfo names the host directories behind the sandbox's bind
+/// mounts (its root and /run/daytona below the data dir). That is inherent to bind mounts (the field
+/// is the path inside the source filesystem); hiding it would take a filesystem of its own per
+/// sandbox (overlayfs lists its directories in its options too), and it names paths the sandbox can
+/// neither reach nor use. Nested user namespaces stay allowed (each command runs in one, and
+/// Chromium's sandbox, rootless podman/buildah and `unshare` in user scripts need them, as Docker-in-
+/// Docker images on Daytona do): root of a nested namespace gains nothing over the sandbox's mounts
+/// or the host (SandboxIsolationTests run the escape attempts in one); what remains is the kernel's
+/// user-namespace attack surface, the same as for any unprivileged user of a host that allows them.
 /// </remarks>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class LinuxRuntime : IRuntimeBackend

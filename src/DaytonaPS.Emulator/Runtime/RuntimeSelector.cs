@@ -18,8 +18,11 @@ public static class RuntimeSelector
         if (!OperatingSystem.IsLinux()) problems.Add("it needs Linux (a docker runtime for Windows and macOS is planned)");
         if (linux is not null) return linux;
         var why = "the linux runtime is not possible here: " + string.Join("; ", problems);
-        if (requested == "linux") throw new InvalidOperationException("--runtime linux: " + why);
-        return new NoneRuntime(requested, [why + ". Commands need user namespaces (sysctl user.max_user_namespaces > 0, kernel.unprivileged_userns_clone=1 where it exists) and util-linux; bubblewrap is optional"]);
+        const string needs = "Commands need user namespaces (sysctl user.max_user_namespaces > 0, kernel.unprivileged_userns_clone=1 where it exists) and util-linux; bubblewrap is optional";
+        // One line (Program prints it as "cannot start: ..."): what failed, what it needs, what to do instead.
+        if (requested == "linux")
+            throw new InvalidOperationException($"--runtime linux cannot work here ({string.Join("; ", problems)}). {needs}. Start with --runtime auto or --runtime none to run without sandbox processes.");
+        return new NoneRuntime(requested, [why + ". " + needs]);
     }
 
     /// <summary>Start-up lines: which runtime, and what its sandboxes get.</summary>

@@ -41,7 +41,7 @@ internal static class BulkDownload
                 var resolved = paths.Resolve(requested);
                 if (Directory.Exists(resolved.HostPath)) throw ToolboxException.BadRequest($"path is a directory: {resolved.ApiPath}");
                 if (!File.Exists(resolved.HostPath)) throw ToolboxException.NotFound($"file not found: {resolved.ApiPath}");
-                file = new FileStream(resolved.HostPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, CopyBufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
+                file = RootedFiles.OpenRead(resolved, CopyBufferSize);
             }
             catch (ToolboxException ex) { error = ex; }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -25,7 +25,8 @@ public static class FileEndpoints
         group.MapGet("/files/info", (HttpContext http, string? path) =>
         {
             var resolved = Paths(http).Resolve(path);
-            return Results.Json(FileInfoMapper.Describe(resolved.HostPath, resolved.ApiPath, Ids(http)), JsonDefaults.Options);
+            using var parent = RootedFiles.Parent(resolved);
+            return Results.Json(FileInfoMapper.Describe(parent.Entry, resolved.ApiPath, Ids(http)), JsonDefaults.Options);
         });
         group.MapGet("/files/download", Download);
         group.MapPost("/files/bulk-download", (Func<HttpContext, Task>)BulkDownload.WriteAsync);
@@ -54,22 +55,25 @@ public static class FileEndpoints
         if (File.Exists(dir.HostPath)) throw ToolboxException.BadRequest($"not a directory: {dir.ApiPath}");
         if (!Directory.Exists(dir.HostPath)) throw ToolboxException.NotFound($"directory not found: {dir.ApiPath}");
         var entries = new List<FileInfoDto>();
-        AddEntries(entries, dir.HostPath, dir.ApiPath, levels, Ids(http));
+        using (var pinned = RootedFiles.OpenDirectory(dir)) AddEntries(entries, pinned, dir.ApiPath, levels, Ids(http));
         return Results.Json(entries, JsonDefaults.Options);
     }
 
-    private static void AddEntries(List<FileInfoDto> into, string hostDir, string apiDir, int levels, Runtime.IdMap ids)
+    /// <summary>Each level is listed through its own descriptor, so a swapped subdirectory can't lead the listing out of the sandbox.</summary>
+    private static void AddEntries(List<FileInfoDto> into, RootedFiles.Pinned dir, string apiDir, int levels, Runtime.IdMap ids)
     {
-        var children = new DirectoryInfo(hostDir).EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = true })
+        var children = new DirectoryInfo(dir.Directory).EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = true })
             .OrderBy(e => e.Name, StringComparer.Ordinal);
         foreach (var child in children)
         {
             var apiPath = (apiDir == "/" ? "" : apiDir) + "/" + child.Name;
             FileInfoDto dto;
-            try { dto = FileInfoMapper.Describe(child.FullName, apiPath, ids); }
+            try { dto = FileInfoMapper.Describe(dir.Directory + "/" + child.Name, apiPath, ids); }
             catch (ToolboxException) { continue; } // vanished meanwhile
             into.Add(dto);
-            if (levels > 1 && dto.IsDir) AddEntries(into, child.FullName, apiPath, levels - 1, ids);
+            if (levels <= 1 || !dto.IsDir) continue;
+            using var sub = RootedFiles.Subdirectory(dir, child.Name);
+            if (sub is not null) AddEntries(into, sub, apiPath, levels - 1, ids);
         }
     }
 
@@ -78,8 +82,8 @@ public static class FileEndpoints
         var file = Paths(http).Resolve(path);
         if (Directory.Exists(file.HostPath)) throw ToolboxException.BadRequest($"path is a directory: {file.ApiPath}");
         if (!File.Exists(file.HostPath)) throw ToolboxException.NotFound($"file not found: {file.ApiPath}");
-        // PhysicalFile streams from disk (sendfile where it can), never through memory.
-        return Results.File(file.HostPath, "application/octet-stream", Path.GetFileName(file.HostPath));
+        // Opened inside the sandbox's tree (RootedFiles), streamed from disk, never through memory.
+        return Results.File(RootedFiles.OpenRead(file, CopyBufferSize), "application/octet-stream", Path.GetFileName(file.HostPath));
     }
 
     private static async Task<IResult> UploadV2(HttpContext http, string? path)
@@ -114,20 +118,25 @@ public static class FileEndpoints
     {
         if (target.ReadOnly) throw ToolboxException.Forbidden($"read-only file system: {target.ApiPath}");
         if (Directory.Exists(target.HostPath)) throw ToolboxException.BadRequest($"path is a directory: {target.ApiPath}");
-        var dir = Path.GetDirectoryName(target.HostPath)!;
-        if (File.Exists(dir)) throw ToolboxException.BadRequest($"parent is not a directory: {target.ApiPath}");
-        CreateDirectories(runtime, dir, null);
-        UnixFileMode? keepMode = !OperatingSystem.IsWindows() && File.Exists(target.HostPath) ? File.GetUnixFileMode(target.HostPath) : null;
-        var temp = Path.Combine(dir, $".{Path.GetFileName(target.HostPath)}.upload-{Guid.NewGuid():N}");
+        var dirHost = Path.GetDirectoryName(target.HostPath)!;
+        if (File.Exists(dirHost)) throw ToolboxException.BadRequest($"parent is not a directory: {target.ApiPath}");
+        // The parent is created and held by descriptor; the temp file is created O_EXCL in it, its
+        // mode set through its own handle, and renamed over the target: nothing follows a symlink.
+        using var dir = RootedFiles.CreateDirectories(target with { HostPath = dirHost }, null, runtime.Container.Adopt);
+        var name = Path.GetFileName(target.HostPath);
+        var entry = dir.Directory + "/" + name;
+        var existing = new FileInfo(entry);
+        UnixFileMode? keepMode = !OperatingSystem.IsWindows() && existing.Exists && existing.LinkTarget is null ? existing.UnixFileMode : null;
+        var temp = dir.Directory + $"/.{name}.upload-{Guid.NewGuid():N}";
         try
         {
             await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, CopyBufferSize, FileOptions.Asynchronous))
             {
                 await body.CopyToAsync(file, CopyBufferSize, cancellationToken);
+                if (keepMode is { } mode && !OperatingSystem.IsWindows()) File.SetUnixFileMode(file.SafeFileHandle, mode);
             }
-            if (keepMode is { } mode && !OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, mode);
             runtime.Container.Adopt(temp);
-            File.Move(temp, target.HostPath, overwrite: true);
+            File.Move(temp, entry, overwrite: true);
         }
         finally
         {
@@ -140,35 +149,27 @@ public static class FileEndpoints
         var dir = Paths(http).Resolve(path, write: true);
         var unixMode = ParseMode(string.IsNullOrEmpty(mode) ? "0755" : mode);
         if (File.Exists(dir.HostPath)) throw ToolboxException.Conflict($"a file exists at {dir.ApiPath}");
-        CreateDirectories(http.Sandbox().Runtime, dir.HostPath, unixMode);
+        // mkdir -p by descriptor; each directory it creates goes to the sandbox user, the last one gets mode.
+        using (RootedFiles.CreateDirectories(dir, unixMode, http.Sandbox().Runtime.Container.Adopt)) { }
         return Results.StatusCode(201);
-    }
-
-    /// <summary>mkdir -p that hands each directory it creates to the sandbox user; the last one gets mode.</summary>
-    private static void CreateDirectories(SandboxRuntime runtime, string hostDir, UnixFileMode? mode)
-    {
-        if (Directory.Exists(hostDir)) return;
-        var parent = Path.GetDirectoryName(hostDir);
-        if (parent is not null && !Directory.Exists(parent)) CreateDirectories(runtime, parent, null);
-        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(hostDir);
-        else Directory.CreateDirectory(hostDir, mode ?? (UnixFileMode)Convert.ToInt32("755", 8));
-        runtime.Container.Adopt(hostDir);
     }
 
     private static IResult Delete(HttpContext http, string? path, string? recursive)
     {
         var target = Paths(http).Resolve(path, followFinal: false, write: true);
         if (SandboxPaths.IsProtected(target.ApiPath)) throw ToolboxException.Forbidden($"cannot delete {target.ApiPath}");
-        var info = new FileInfo(target.HostPath);
-        if (info.LinkTarget is not null || File.Exists(target.HostPath))
+        using var parent = RootedFiles.Parent(target);
+        var entry = parent.Entry;
+        var info = new FileInfo(entry);
+        if (info.LinkTarget is not null || File.Exists(entry))
         {
-            File.Delete(target.HostPath);
+            File.Delete(entry);
             return Results.NoContent();
         }
-        if (!Directory.Exists(target.HostPath)) throw ToolboxException.NotFound($"file not found: {target.ApiPath}");
+        if (!Directory.Exists(entry)) throw ToolboxException.NotFound($"file not found: {target.ApiPath}");
         if (!string.Equals(recursive, "true", StringComparison.OrdinalIgnoreCase))
             throw ToolboxException.BadRequest($"{target.ApiPath} is a directory: set recursive=true to delete it");
-        Directory.Delete(target.HostPath, recursive: true);
+        RootedFiles.DeleteTree(parent, parent.Name);
         return Results.NoContent();
     }
 
@@ -177,15 +178,22 @@ public static class FileEndpoints
         var from = Paths(http).Resolve(source, followFinal: false, write: true);
         var to = Paths(http).Resolve(destination, followFinal: false, write: true);
         if (SandboxPaths.IsProtected(from.ApiPath)) throw ToolboxException.Forbidden($"cannot move {from.ApiPath}");
-        var fromIsLink = new FileInfo(from.HostPath).LinkTarget is not null;
-        if (!fromIsLink && !File.Exists(from.HostPath) && !Directory.Exists(from.HostPath))
+        // Both parents held by descriptor: the rename happens exactly between them.
+        using var fromParent = RootedFiles.Parent(from);
+        var fromEntry = fromParent.Entry;
+        var fromIsLink = new FileInfo(fromEntry).LinkTarget is not null;
+        if (!fromIsLink && !File.Exists(fromEntry) && !Directory.Exists(fromEntry))
             throw ToolboxException.NotFound($"file not found: {from.ApiPath}");
         if (File.Exists(to.HostPath) || Directory.Exists(to.HostPath) || new FileInfo(to.HostPath).LinkTarget is not null)
             throw ToolboxException.Conflict($"destination already exists: {to.ApiPath}");
         if (!Directory.Exists(Path.GetDirectoryName(to.HostPath)))
             throw ToolboxException.BadRequest($"destination directory does not exist: {to.ApiPath}");
-        if (!fromIsLink && Directory.Exists(from.HostPath)) Directory.Move(from.HostPath, to.HostPath);
-        else File.Move(from.HostPath, to.HostPath);
+        using var toParent = RootedFiles.Parent(to);
+        var toEntry = toParent.Entry;
+        if (File.Exists(toEntry) || Directory.Exists(toEntry) || new FileInfo(toEntry).LinkTarget is not null)
+            throw ToolboxException.Conflict($"destination already exists: {to.ApiPath}");
+        if (!fromIsLink && Directory.Exists(fromEntry)) Directory.Move(fromEntry, toEntry);
+        else File.Move(fromEntry, toEntry);
         return Results.Ok();
     }
 
@@ -194,7 +202,10 @@ public static class FileEndpoints
         var target = Paths(http).Resolve(path, write: true);
         if (!File.Exists(target.HostPath) && !Directory.Exists(target.HostPath))
             throw ToolboxException.NotFound($"file not found: {target.ApiPath}");
-        if (!string.IsNullOrEmpty(mode) && !OperatingSystem.IsWindows()) File.SetUnixFileMode(target.HostPath, ParseMode(mode));
+        // chmod/chown through /proc/self/fd of a descriptor opened inside the sandbox's tree.
+        var (handle, hostPath) = RootedFiles.Target(target);
+        using var _ = handle;
+        if (!string.IsNullOrEmpty(mode) && !OperatingSystem.IsWindows()) File.SetUnixFileMode(hostPath, ParseMode(mode));
         if (!string.IsNullOrEmpty(owner) || !string.IsNullOrEmpty(group))
         {
             // Names are the sandbox's (its /etc/passwd and /etc/group); ids map to the host's.
@@ -202,7 +213,7 @@ public static class FileEndpoints
             var etc = Paths(http).MapLexical("/etc") ?? "/etc";
             var uid = string.IsNullOrEmpty(owner) ? uint.MaxValue : HostId(Native.LookupId(owner, group: false, etc), ids.UidToHost, owner);
             var gid = string.IsNullOrEmpty(group) ? uint.MaxValue : HostId(Native.LookupId(group, group: true, etc), ids.GidToHost, group);
-            var error = Native.Chown(target.HostPath, uid, gid);
+            var error = Native.Chown(hostPath, uid, gid);
             if (error is not null) throw ToolboxException.Forbidden(error);
         }
         return Results.Ok();
@@ -221,9 +232,14 @@ public static class FileEndpoints
         var matches = new List<object>();
         foreach (var (hostFile, apiFile) in Walk(http, root, filesOnly: true))
         {
-            if (LooksBinary(hostFile)) continue;
+            // Read inside the sandbox's tree, whatever the walk met.
+            var file = RootedFiles.Below(root, hostFile, apiFile);
+            if (LooksBinary(file)) continue;
             var lineNumber = 0;
-            foreach (var line in File.ReadLines(hostFile))
+            IEnumerable<string> lines;
+            try { lines = ReadLines(file); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
+            foreach (var line in lines)
             {
                 lineNumber++;
                 if (line.Contains(pattern, StringComparison.Ordinal)) matches.Add(new { file = apiFile, line = lineNumber, content = line });
@@ -253,9 +269,11 @@ public static class FileEndpoints
             {
                 var target = Paths(http).Resolve(file, write: true);
                 if (!File.Exists(target.HostPath)) throw ToolboxException.NotFound($"file not found: {target.ApiPath}");
-                var text = await File.ReadAllTextAsync(target.HostPath, http.RequestAborted);
-                // A plain-text replacement of every occurrence (not a regex).
-                await File.WriteAllTextAsync(target.HostPath, text.Replace(request.Pattern, request.NewValue, StringComparison.Ordinal), new UTF8Encoding(false), http.RequestAborted);
+                string text;
+                using (var reader = new StreamReader(RootedFiles.OpenRead(target), new UTF8Encoding(false))) text = await reader.ReadToEndAsync(http.RequestAborted);
+                // A plain-text replacement of every occurrence (not a regex), written as an upload is.
+                using var replaced = new MemoryStream(new UTF8Encoding(false).GetBytes(text.Replace(request.Pattern, request.NewValue, StringComparison.Ordinal)));
+                await WriteFileAsync(http.Sandbox().Runtime, replaced, target, http.RequestAborted);
                 results.Add(new { file, success = true });
             }
             catch (Exception e) when (e is ToolboxException or IOException or UnauthorizedAccessException)
@@ -280,11 +298,19 @@ public static class FileEndpoints
         return entries.Select(e => (e, prefix + "/" + Path.GetRelativePath(root.HostPath, e).Replace(Path.DirectorySeparatorChar, '/')));
     }
 
-    private static bool LooksBinary(string path)
+    private static IEnumerable<string> ReadLines(SandboxPaths.Resolved file)
+    {
+        using var reader = new StreamReader(RootedFiles.OpenRead(file));
+        var lines = new List<string>();
+        while (reader.ReadLine() is { } line) lines.Add(line);
+        return lines;
+    }
+
+    private static bool LooksBinary(SandboxPaths.Resolved path)
     {
         try
         {
-            using var stream = File.OpenRead(path);
+            using var stream = RootedFiles.OpenRead(path);
             var head = new byte[8000];
             var n = stream.Read(head, 0, head.Length);
             return Array.IndexOf(head, (byte)0, 0, n) >= 0;

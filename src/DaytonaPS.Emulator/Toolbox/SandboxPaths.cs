@@ -27,8 +27,12 @@ public sealed class SandboxPaths
         _readOnly = readOnlyMounts ?? new Dictionary<string, string>();
     }
 
-    /// <summary>A path resolved for a file operation: what the caller named, where it lives on the host, and whether it is read-only.</summary>
-    public readonly record struct Resolved(string ApiPath, string HostPath, bool ReadOnly = false);
+    /// <summary>
+    /// A path resolved for a file operation: what the caller named, where it lives on the host,
+    /// whether it is read-only, and the host directory of the tree it lies in (the sandbox's root or a
+    /// read-only mount), which <see cref="RootedFiles"/> never lets an operation leave.
+    /// </summary>
+    public readonly record struct Resolved(string ApiPath, string HostPath, bool ReadOnly = false, string? TreeRoot = null);
 
     /// <summary>Makes a sandbox path absolute (relative paths start at the work dir) and folds "." and "..".</summary>
     public static string Normalize(string apiPath)
@@ -51,15 +55,15 @@ public sealed class SandboxPaths
     private static bool IsUnder(string normalized, string tree) =>
         normalized == tree || normalized.StartsWith(tree + "/", StringComparison.Ordinal);
 
-    /// <summary>The host path of a normalized sandbox path (null inside a hidden tree) and whether it is read-only.</summary>
-    private (string? Host, bool ReadOnly) Map(string normalized)
+    /// <summary>The host path of a normalized sandbox path (null inside a hidden tree), whether it is read-only, and its tree's host root.</summary>
+    private (string? Host, bool ReadOnly, string? Tree) Map(string normalized)
     {
-        if (HiddenTrees.Any(t => IsUnder(normalized, t))) return (null, false);
+        if (HiddenTrees.Any(t => IsUnder(normalized, t))) return (null, false, null);
         foreach (var (mount, host) in _readOnly)
         {
-            if (IsUnder(normalized, mount)) return (Join(host, normalized[mount.Length..]), true);
+            if (IsUnder(normalized, mount)) return (Join(host, normalized[mount.Length..]), true, Path.GetFullPath(host));
         }
-        return (Join(_root, normalized), false);
+        return (Join(_root, normalized), false, _root);
     }
 
     private static string Join(string baseDir, string rest)
@@ -99,10 +103,10 @@ public sealed class SandboxPaths
             if (next is null) break;
             current = next;
         }
-        var (host, readOnly) = Map(current);
+        var (host, readOnly, tree) = Map(current);
         if (host is null) throw ToolboxException.Forbidden($"access denied: {requested} is managed by the sandbox's kernel or daemon");
         if (write && readOnly) throw ToolboxException.Forbidden($"read-only file system: {requested}");
-        return new Resolved(requested, host, readOnly);
+        return new Resolved(requested, host, readOnly, tree);
     }
 
     /// <summary>Rewrites the path at its first symlink component; null when no component is a link.</summary>

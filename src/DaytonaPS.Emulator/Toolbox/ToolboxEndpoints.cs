@@ -40,13 +40,11 @@ public static class ToolboxEndpoints
         group.MapGet("/work-dir", () => Results.Json(new { dir = SandboxPaths.WorkDir }, JsonDefaults.Options));
         group.MapGet("/user-home-dir", () => Results.Json(new { dir = SandboxPaths.HomeDir }, JsonDefaults.Options));
         group.MapGet("/version", () => Results.Json(new Dictionary<string, string> { ["version"] = "v0.0.0-emulator" }, JsonDefaults.Options));
-        // Preview ports are not proxied by the emulator, so it reports no listening ports.
-        group.MapGet("/port", () => Results.Json(new { ports = Array.Empty<int>() }, JsonDefaults.Options));
-
         ProcessEndpoints.Map(group);
         SessionEndpoints.Map(group);
         if (OperatingSystem.IsLinux()) PtyEndpoints.Map(group);
         FileEndpoints.Map(group);
+        PortEndpoints.Map(group);
     }
 
     /// <summary>The sandbox the current toolbox request addresses (set by the group filter).</summary>
