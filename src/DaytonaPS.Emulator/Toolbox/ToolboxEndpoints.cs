@@ -46,6 +46,8 @@ public static class ToolboxEndpoints
         ProcessEndpoints.Map(group);
         SessionEndpoints.Map(group);
         FileEndpoints.Map(group);
+        CodeRunEndpoints.Map(group);
+        InterpreterEndpoints.Map(group);
     }
 
     /// <summary>The sandbox the current toolbox request addresses (set by the group filter).</summary>
