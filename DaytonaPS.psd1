@@ -41,7 +41,11 @@
         'New-DaytonaItem',
         'Remove-DaytonaItem',
         'Move-DaytonaItem',
-        'Set-DaytonaItemPermission'
+        'Set-DaytonaItemPermission',
+        'Invoke-DaytonaCode',
+        'New-DaytonaCodeContext',
+        'Get-DaytonaCodeContext',
+        'Remove-DaytonaCodeContext'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -38,4 +38,9 @@ public static class ErrorIds
     public const string AccessDenied = "DaytonaAccessDenied";
     public const string PathExists = "DaytonaPathExists";
     public const string LocalIOFailed = "DaytonaLocalIOFailed";
+    // Code (Invoke-DaytonaCode, *-DaytonaCodeContext)
+    public const string CodeTimeout = "DaytonaCodeTimeout";
+    public const string CodeFailed = "DaytonaCodeFailed";
+    // Terminal (Enter-DaytonaTerminal)
+    public const string TerminalNotInteractive = "DaytonaTerminalNotInteractive";
 }
