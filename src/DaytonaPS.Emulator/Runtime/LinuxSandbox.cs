@@ -6,7 +6,7 @@ namespace DaytonaPS.Emulator.Runtime;
 
 /// <summary>One sandbox of the linux backend (see <see cref="LinuxRuntime"/> for the design).</summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-internal sealed class LinuxSandbox : ISandboxContainer
+internal sealed partial class LinuxSandbox : ISandboxContainer
 {
     private const string ControlInSandbox = "/run/daytona";
 
@@ -103,6 +103,14 @@ internal sealed class LinuxSandbox : ISandboxContainer
 
     public IExecHandle Exec(ExecSpec spec)
     {
+        var (program, args, envFile) = PrepareLaunch(spec);
+        var (file, launchArgs) = _runtime.Launch(program, args);
+        return StartLaunch(file, launchArgs, envFile);
+    }
+
+    /// <summary>The host command (before any privilege drop) that runs spec inside the sandbox, and the environment file it reads.</summary>
+    private (string Program, List<string> Args, string EnvFile) PrepareLaunch(ExecSpec spec)
+    {
         var init = EnsureInit();
         var envDir = Path.Combine(_spec.ControlDirectory, "env");
         Directory.CreateDirectory(envDir);
@@ -123,7 +131,11 @@ internal sealed class LinuxSandbox : ISandboxContainer
             "/bin/bash", "-c", EnvPrelude, "bash", ControlInSandbox + "/env/" + envName,
         };
         args.AddRange(spec.Argv);
-        var (file, launchArgs) = _runtime.Launch(tools.Nsenter, args);
+        return (tools.Nsenter, args, envFile);
+    }
+
+    private static HostProcessExec StartLaunch(string file, List<string> launchArgs, string envFile)
+    {
         try
         {
             var exec = HostProcessExec.Start(file, launchArgs, LauncherEnvironment);

@@ -106,7 +106,7 @@ public sealed class SandboxRuntime
         ": 2>/dev/null >\"$__dtn_end_file\"; exit $__dtn_rc";
 
     /// <summary>What every command starts with (a Daytona sandbox's environment), before the sandbox's and the request's variables.</summary>
-    private IEnumerable<KeyValuePair<string, string>> BaseEnvironment()
+    internal IEnumerable<KeyValuePair<string, string>> BaseEnvironment()
     {
         yield return new("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         yield return new("HOME", SandboxPaths.HomeDir);

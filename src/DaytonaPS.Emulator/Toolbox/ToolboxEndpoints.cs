@@ -45,6 +45,7 @@ public static class ToolboxEndpoints
 
         ProcessEndpoints.Map(group);
         SessionEndpoints.Map(group);
+        if (OperatingSystem.IsLinux()) PtyEndpoints.Map(group);
         FileEndpoints.Map(group);
         CodeRunEndpoints.Map(group);
         InterpreterEndpoints.Map(group);
