@@ -45,7 +45,8 @@
         'Invoke-DaytonaCode',
         'New-DaytonaCodeContext',
         'Get-DaytonaCodeContext',
-        'Remove-DaytonaCodeContext'
+        'Remove-DaytonaCodeContext',
+        'Enter-DaytonaTerminal'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
