@@ -36,7 +36,7 @@ internal sealed class TerminalOutcome
     /// <summary>The shell's exit code; null when the user left with the escape key.</summary>
     public int? ExitCode { get; }
     public bool Detached { get; }
-    /// <summary>From the start of the session to the first byte of terminal output.</summary>
+    /// <summary>From the start (see RunAsync) to the first byte of terminal output: the shell's first prompt.</summary>
     public TimeSpan? FirstOutputAfter { get; }
 }
 
@@ -61,9 +61,10 @@ internal sealed class PtyTerminal
 
     private static string SessionPath(string id) => "/process/pty/" + DaytonaApiClient.Segment(id);
 
-    public async Task<TerminalOutcome> RunAsync(ITerminalConsole console, string? workingDirectory, System.Collections.Generic.Dictionary<string, string>? environment, CancellationToken ct)
+    /// <param name="since">The clock <see cref="TerminalOutcome.FirstOutputAfter"/> is read from (the cmdlet's start).</param>
+    public async Task<TerminalOutcome> RunAsync(ITerminalConsole console, string? workingDirectory, System.Collections.Generic.Dictionary<string, string>? environment, Stopwatch since, CancellationToken ct)
     {
-        var watch = Stopwatch.StartNew();
+        var watch = since;
         var log = _toolbox.Api.Log;
         var sessionId = "daytonaps-terminal-" + Guid.NewGuid().ToString("N").Substring(0, 12);
         var (cols, rows) = Clamp(console.Size);

@@ -74,10 +74,11 @@ public sealed class EnterDaytonaTerminalCommand : DaytonaApiCmdlet
     protected override void ProcessRecord()
     {
         var key = ParameterSetName == InputObjectSet ? InputObject!.Id : Id.Trim();
-        Run((pipe, ct) => SessionAsync(pipe, key, ct), (object?)InputObject ?? key);
+        var since = Stopwatch.StartNew();
+        Run((pipe, ct) => SessionAsync(pipe, key, since, ct), (object?)InputObject ?? key);
     }
 
-    private async Task SessionAsync(CmdletPipe pipe, string idOrName, CancellationToken ct)
+    private async Task SessionAsync(CmdletPipe pipe, string idOrName, Stopwatch since, CancellationToken ct)
     {
         var (toolbox, display) = await ToolboxClient.ForSandboxAsync(Api(pipe), idOrName, InputObject, ct).ConfigureAwait(false);
         if (!await pipe.ShouldProcessAsync(display, "Open an interactive terminal").ConfigureAwait(false)) return;
@@ -88,10 +89,10 @@ public sealed class EnterDaytonaTerminalCommand : DaytonaApiCmdlet
         {
             var hint = Encoding.UTF8.GetBytes($"Terminal in {display}: leave with 'exit', or Ctrl+] to detach.\r\n");
             console.WriteOutput(hint, hint.Length);
-            outcome = await new PtyTerminal(toolbox).RunAsync(console, WorkingDirectory, _environment, ct).ConfigureAwait(false);
+            outcome = await new PtyTerminal(toolbox).RunAsync(console, WorkingDirectory, _environment, since, ct).ConfigureAwait(false);
         }
         if (outcome.FirstOutputAfter is { } first)
-            pipe.WriteVerbose(string.Format(CultureInfo.InvariantCulture, "First terminal output {0:0} ms after the start.", first.TotalMilliseconds));
+            pipe.WriteVerbose(string.Format(CultureInfo.InvariantCulture, "First terminal output {0:0} ms after the cmdlet started.", first.TotalMilliseconds));
         pipe.WriteVerbose(outcome.Detached ? $"Detached from {display}; the terminal's shell was ended." : $"The terminal's shell exited with code {outcome.ExitCode}.");
         pipe.WriteObject(new TerminalResult(toolbox.SandboxId, outcome.ExitCode, outcome.Detached, started, watch.Elapsed));
     }
