@@ -76,7 +76,7 @@ foreach (`$i in 0..$Runs) { Enter-DaytonaTerminal -Id '$($sb.Id)' -Verbose 4>> '
     foreach ($i in 0..$Runs) {
         $deadline = [DateTime]::UtcNow.AddSeconds(60)
         while (([regex]::Matches(((& tmux -L $socket capture-pane -p -J -t bench -S -) -join "`n"), 'daytona@[^\s]*:~\$')).Count -le $i) {
-            if ([DateTime]::UtcNow -gt $deadline) { throw "run $i: no prompt" }
+            if ([DateTime]::UtcNow -gt $deadline) { throw "run ${i}: no prompt" }
             Start-Sleep -Milliseconds 50
         }
         & tmux -L $socket send-keys -t bench -l 'exit'
