@@ -201,6 +201,19 @@ public sealed class ToolboxInterpreterTests(ToolboxServerFixture fx) : IClassFix
     }
 
     [Fact]
+    public async Task WorkerThatCannotRestartClosesWith1011()
+    {
+        var id = await fx.CreateSandboxAsync();
+        await fx.ExecAsync(id, "mkdir -p /tmp/ctx-dir");
+        var contextId = (await CreateContextAsync(id, new { cwd = "/tmp/ctx-dir" })).GetProperty("id").GetString();
+        var exit = await ExecuteAsync(id, new { code = "import os, shutil\nos.chdir('/')\nshutil.rmtree('/tmp/ctx-dir')\nos._exit(0)", contextId });
+        Assert.Equal(1001, exit.CloseCode);
+        var again = await ExecuteAsync(id, new { code = "print(1)", contextId });
+        Assert.Equal(1011, again.CloseCode);
+        Assert.StartsWith("failed to restart context: ", again.CloseReason);
+    }
+
+    [Fact]
     public async Task StoppingTheSandboxEndsItsContexts()
     {
         var id = await fx.CreateSandboxAsync();

@@ -119,6 +119,13 @@ public static class InterpreterEndpoints
             {
                 outcome = InterpreterOutcome.WorkerEnded; // deleted while waiting for its turn
             }
+            catch (Exception e) when ((e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception) && !ct.IsCancellationRequested)
+            {
+                // The ended worker could not be started again (e.g. its cwd is gone).
+                chunks.Writer.TryComplete();
+                await sender;
+                return await CloseAsync(socket, WebSocketCloseStatus.InternalServerError, "failed to restart context: " + e.Message);
+            }
             finally
             {
                 chunks.Writer.TryComplete();
