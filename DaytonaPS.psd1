@@ -43,7 +43,12 @@
         'Move-DaytonaItem',
         'Set-DaytonaItemPermission',
         'Start-DaytonaEmulator',
-        'Stop-DaytonaEmulator'
+        'Stop-DaytonaEmulator',
+        'Invoke-DaytonaCode',
+        'New-DaytonaCodeContext',
+        'Get-DaytonaCodeContext',
+        'Remove-DaytonaCodeContext',
+        'Enter-DaytonaTerminal'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -150,11 +150,14 @@ public static class PtyEndpoints
         var sandbox = http.Sandbox();
         using var socket = await AcceptAsync(http);
         string? error = null;
+        PtyClient? client = null;
         if (!Sessions(sandbox).TryGetValue(sessionId, out var session)) error = $"PTY session {sessionId} not found";
         else if (!session.Active)
         {
             if (session.LazyStart && !session.Started)
             {
+                // Attached first: output the shell writes at once (its prompt) must not be dropped.
+                client = session.Attach();
                 try { StartShell(sandbox, session); }
                 catch (Exception e) when (e is ToolboxException or IOException or InvalidOperationException or System.ComponentModel.Win32Exception) { error = "failed to start PTY session: " + e.Message; }
             }
@@ -162,10 +165,11 @@ public static class PtyEndpoints
         }
         if (error is not null || session is null)
         {
+            if (client is not null) session?.Detach(client);
             await RefuseAsync(socket, "Failed to connect to PTY session: " + error, http.RequestAborted);
             return Results.Empty;
         }
-        await ServeAsync(http, socket, session, WantsExitControl(http));
+        await ServeAsync(http, socket, session, WantsExitControl(http), client);
         return Results.Empty;
     }
 
@@ -182,14 +186,16 @@ public static class PtyEndpoints
             await RefuseAsync(socket, $"PTY session with ID '{session.Id}' already exists", http.RequestAborted);
             return Results.Empty;
         }
+        var attached = session.Attach();
         try { StartShell(sandbox, session); }
         catch (Exception e) when (e is ToolboxException or IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {
+            session.Detach(attached);
             Sessions(sandbox).TryRemove(session.Id, out _);
             await RefuseAsync(socket, "failed to start PTY session: " + e.Message, http.RequestAborted);
             return Results.Empty;
         }
-        await ServeAsync(http, socket, session, WantsExitControl(http));
+        await ServeAsync(http, socket, session, WantsExitControl(http), attached);
         return Results.Empty;
     }
 
@@ -231,9 +237,10 @@ public static class PtyEndpoints
         socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, cancel);
 
     /// <summary>Connected control message, output until the exit, then the exit; client frames are typed in meanwhile.</summary>
-    private static async Task ServeAsync(HttpContext http, WebSocket socket, PtySession session, bool exitControl)
+    /// <param name="client">A client attached before the shell started (so none of its output is lost), or null to attach now.</param>
+    private static async Task ServeAsync(HttpContext http, WebSocket socket, PtySession session, bool exitControl, PtyClient? client = null)
     {
-        var client = session.Attach();
+        client ??= session.Attach();
         using var gone = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         var input = PumpInputAsync(socket, session, gone);
         try

@@ -26,6 +26,7 @@ public sealed class SandboxRuntime
         RootDirectory = Path.GetFullPath(rootDirectory);
         ControlDirOnHost = Path.GetFullPath(controlDirectory);
         Sessions = new SessionManager(this);
+        Interpreters = new InterpreterManager(this);
     }
 
     /// <summary>A sandbox's runtime from the emulator's backend, with its directories below the data dir.</summary>
@@ -48,6 +49,9 @@ public sealed class SandboxRuntime
     public SandboxPaths Paths => Container.Paths;
 
     public SessionManager Sessions { get; }
+
+    /// <summary>The sandbox's Python interpreter contexts (/process/interpreter).</summary>
+    public InterpreterManager Interpreters { get; }
 
     /// <summary>The daemon's own directory on the host.</summary>
     public string ControlDirOnHost { get; }
@@ -125,6 +129,7 @@ public sealed class SandboxRuntime
     public void KillAll()
     {
         Sessions.Clear();
+        Interpreters.Clear();
         Container.Stop();
         foreach (var p in _processes.Values) p.Kill();
         _processes.Clear();

@@ -45,6 +45,8 @@ public static class ToolboxEndpoints
         if (OperatingSystem.IsLinux()) PtyEndpoints.Map(group);
         FileEndpoints.Map(group);
         PortEndpoints.Map(group);
+        CodeRunEndpoints.Map(group);
+        InterpreterEndpoints.Map(group);
     }
 
     /// <summary>The sandbox the current toolbox request addresses (set by the group filter).</summary>

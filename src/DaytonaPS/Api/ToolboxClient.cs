@@ -304,7 +304,7 @@ internal sealed class ToolboxClient
     }
 
     /// <summary>The headers of every Daytona call (<see cref="DaytonaAuthHandler.Headers"/>), on the WebSocket upgrade.</summary>
-    private void AddHeaders(ClientWebSocketOptions options)
+    internal void AddHeaders(ClientWebSocketOptions options)
     {
         foreach (var header in DaytonaAuthHandler.Headers(_api.Connection))
         {

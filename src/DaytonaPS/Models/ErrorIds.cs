@@ -43,4 +43,9 @@ public static class ErrorIds
     // The local emulator (Start-/Stop-DaytonaEmulator)
     public const string EmulatorNotFound = "DaytonaEmulatorNotFound";
     public const string EmulatorFailed = "DaytonaEmulatorFailed";
+    // Code (Invoke-DaytonaCode, *-DaytonaCodeContext)
+    public const string CodeTimeout = "DaytonaCodeTimeout";
+    public const string CodeFailed = "DaytonaCodeFailed";
+    // Terminal (Enter-DaytonaTerminal)
+    public const string TerminalNotInteractive = "DaytonaTerminalNotInteractive";
 }
