@@ -46,6 +46,7 @@ public static class ToolboxEndpoints
         ProcessEndpoints.Map(group);
         SessionEndpoints.Map(group);
         FileEndpoints.Map(group);
+        GitEndpoints.Map(group);
     }
 
     /// <summary>The sandbox the current toolbox request addresses (set by the group filter).</summary>
