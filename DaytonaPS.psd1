@@ -41,7 +41,17 @@
         'New-DaytonaItem',
         'Remove-DaytonaItem',
         'Move-DaytonaItem',
-        'Set-DaytonaItemPermission'
+        'Set-DaytonaItemPermission',
+        'Copy-DaytonaGitRepository',
+        'Get-DaytonaGitStatus',
+        'Get-DaytonaGitBranch',
+        'New-DaytonaGitBranch',
+        'Remove-DaytonaGitBranch',
+        'Switch-DaytonaGitBranch',
+        'Add-DaytonaGitItem',
+        'New-DaytonaGitCommit',
+        'Push-DaytonaGitBranch',
+        'Update-DaytonaGitBranch'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

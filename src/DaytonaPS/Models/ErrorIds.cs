@@ -38,4 +38,7 @@ public static class ErrorIds
     public const string AccessDenied = "DaytonaAccessDenied";
     public const string PathExists = "DaytonaPathExists";
     public const string LocalIOFailed = "DaytonaLocalIOFailed";
+    // Git (Copy-DaytonaGitRepository, Push-DaytonaGitBranch, ...)
+    public const string GitAuthenticationFailed = "DaytonaGitAuthenticationFailed";
+    public const string GitConflict = "DaytonaGitConflict";
 }
