@@ -175,7 +175,8 @@ public sealed class GitTests : IClassFixture<EmulatorFixture>
 
         var seen = lines[lines.IndexOf("--seen") + 1];
         Assert.Contains("127.0.0.1:", seen);         // the server saw the git processes of the clone and push ...
-        Assert.Contains("git", seen);
+        Assert.Contains("clone --single-branch --progress -- http://127.0.0.1:", seen);
+        Assert.Contains("push --progress origin refs/heads/main:refs/heads/main", seen);
         var files = lines[lines.IndexOf("--files") + 1];
         Assert.StartsWith("/tmp/secret\n", files);     // ... the password is in the server's own file only
         Assert.DoesNotContain("tester", files.Replace("/tmp/secret", string.Empty));
