@@ -188,4 +188,38 @@ public sealed class GitTests : IClassFixture<EmulatorFixture>
         Assert.DoesNotContain(password, seen);
         Assert.Contains(r.Verbose, v => v.Contains("POST", StringComparison.Ordinal) && v.Contains("/git/clone", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void ANetworkGitCommandHasADeadline()
+    {
+        // A server that accepts and never answers: only the deadline ends the clone.
+        var r = Run("""
+            $sb | Invoke-DaytonaCommand @'
+            nohup python3 -c "
+            import socket, time
+            s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(8)
+            open('/tmp/stall.tmp', 'w').write(str(s.getsockname()[1]))
+            import os; os.rename('/tmp/stall.tmp', '/tmp/stall')
+            conns = []
+            while True: conns.append(s.accept())
+            " > /dev/null 2>&1 &
+            '@ | Out-Null
+            $port = $null
+            foreach ($i in 1..100) { $port = ($sb | Invoke-DaytonaCommand 'cat /tmp/stall 2>/dev/null').Stdout.Trim(); if ($port) { break }; Start-Sleep -Milliseconds 200 }
+            $sb | Copy-DaytonaGitRepository "http://127.0.0.1:$port/x.git" stalled -TimeoutSec 2 -ErrorAction SilentlyContinue -ErrorVariable +late
+            $late.Count
+            $late[0].FullyQualifiedErrorId
+            # The emulator ends git once the request is gone.
+            $left = 'unknown'
+            foreach ($i in 1..100) {
+                $left = ($sb | Invoke-DaytonaCommand 'for p in /proc/[0-9]*; do tr "\0" " " < $p/cmdline 2>/dev/null; echo; done | grep -c "clone --single-branc[h]" || true').Stdout.Trim()
+                if ($left -eq '0') { break }
+                Start-Sleep -Milliseconds 200
+            }
+            $left
+            """);
+        Assert.DoesNotContain(r.Errors, e => !e.FullyQualifiedErrorId.StartsWith("DaytonaTimeout", StringComparison.Ordinal));
+        Assert.Null(r.Terminating);
+        Assert.Equal(new[] { "1", "DaytonaTimeout,DaytonaPS.Commands.Git.CopyDaytonaGitRepositoryCommand", "0" }, r.Output.Select(o => o.BaseObject.ToString()));
+    }
 }
