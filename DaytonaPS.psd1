@@ -51,7 +51,9 @@
         'Add-DaytonaGitItem',
         'New-DaytonaGitCommit',
         'Push-DaytonaGitBranch',
-        'Update-DaytonaGitBranch'
+        'Update-DaytonaGitBranch',
+        'Select-DaytonaString',
+        'Edit-DaytonaContent'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
