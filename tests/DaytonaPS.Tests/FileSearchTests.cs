@@ -98,6 +98,29 @@ public sealed class FileSearchTests : IClassFixture<EmulatorFixture>
         Assert.Equal(new[] { "host=\nurl=http:///\n", "1", "DaytonaPathNotFound,DaytonaPS.Commands.Files.EditDaytonaContentCommand", "e/none.conf" }, parts[2]);
     }
 
+    [Fact]
+    public void AutoStartStartsAStoppedSandboxFirst()
+    {
+        var r = Run("""
+            $sb | Set-DaytonaContent /tmp/kept.txt -Value kept
+            $sb | Stop-DaytonaSandbox
+            $sb | Get-DaytonaContent /tmp/kept.txt -ErrorAction SilentlyContinue -ErrorVariable +notStarted
+            $notStarted[0].FullyQualifiedErrorId
+            $sb | Get-DaytonaContent /tmp/kept.txt -AutoStart
+            (Get-DaytonaSandbox -Id $sb.Id).State
+            $sb | Stop-DaytonaSandbox
+            $sb | Get-DaytonaGitStatus /tmp -AutoStart -ErrorAction SilentlyContinue -ErrorVariable +notRepo
+            $notRepo[0].FullyQualifiedErrorId
+            (Get-DaytonaSandbox -Id $sb.Id).State
+            """);
+        Assert.Equal(new[]
+        {
+            "DaytonaSandboxNotStarted,DaytonaPS.Commands.Files.GetDaytonaContentCommand",
+            "kept", "started",
+            "DaytonaNotFound,DaytonaPS.Commands.Git.GetDaytonaGitStatusCommand", "started",
+        }, r.Output.Select(o => o.BaseObject.ToString()));
+    }
+
     private static List<List<PSObject>> Split(IEnumerable<PSObject> output)
     {
         var parts = new List<List<PSObject>> { new() };
