@@ -48,7 +48,19 @@
         'New-DaytonaCodeContext',
         'Get-DaytonaCodeContext',
         'Remove-DaytonaCodeContext',
-        'Enter-DaytonaTerminal'
+        'Enter-DaytonaTerminal',
+        'Copy-DaytonaGitRepository',
+        'Get-DaytonaGitStatus',
+        'Get-DaytonaGitBranch',
+        'New-DaytonaGitBranch',
+        'Remove-DaytonaGitBranch',
+        'Switch-DaytonaGitBranch',
+        'Add-DaytonaGitItem',
+        'New-DaytonaGitCommit',
+        'Push-DaytonaGitBranch',
+        'Update-DaytonaGitBranch',
+        'Select-DaytonaString',
+        'Edit-DaytonaContent'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -284,18 +284,33 @@ public static class FileEndpoints
         return Results.Json(results, JsonDefaults.Options);
     }
 
-    /// <summary>Everything below root (root itself when it is a file), not following symlinks.</summary>
+    /// <summary>
+    /// Everything below root (root itself when it is a file), not following symlinks, in the
+    /// daemon's order (Go's filepath.Walk: depth first, each folder's entries sorted by name).
+    /// </summary>
     private static IEnumerable<(string HostPath, string ApiPath)> Walk(HttpContext http, SandboxPaths.Resolved root, bool filesOnly)
     {
         if (File.Exists(root.HostPath)) return [(root.HostPath, root.ApiPath)];
         if (!Directory.Exists(root.HostPath)) throw ToolboxException.NotFound($"directory not found: {root.ApiPath}");
-        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
-        var paths = Paths(http);
-        var entries = filesOnly
-            ? Directory.EnumerateFiles(root.HostPath, "*", options)
-            : Directory.EnumerateFileSystemEntries(root.HostPath, "*", options);
-        var prefix = root.ApiPath == "/" ? "" : root.ApiPath;
-        return entries.Select(e => (e, prefix + "/" + Path.GetRelativePath(root.HostPath, e).Replace(Path.DirectorySeparatorChar, '/')));
+        return WalkSorted(root.HostPath, root.ApiPath == "/" ? "" : root.ApiPath, filesOnly);
+    }
+
+    private static IEnumerable<(string HostPath, string ApiPath)> WalkSorted(string hostDir, string apiDir, bool filesOnly)
+    {
+        var options = new EnumerationOptions { IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
+        FileSystemInfo[] entries;
+        try { entries = new DirectoryInfo(hostDir).GetFileSystemInfos("*", options); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { yield break; }
+        foreach (var entry in entries.OrderBy(e => e.Name, StringComparer.Ordinal))
+        {
+            var apiPath = apiDir + "/" + entry.Name;
+            var isDir = entry is DirectoryInfo;
+            if (!isDir || !filesOnly) yield return (entry.FullName, apiPath);
+            if (isDir)
+            {
+                foreach (var child in WalkSorted(entry.FullName, apiPath, filesOnly)) yield return child;
+            }
+        }
     }
 
     private static IEnumerable<string> ReadLines(SandboxPaths.Resolved file)

@@ -47,6 +47,7 @@ public static class ToolboxEndpoints
         PortEndpoints.Map(group);
         CodeRunEndpoints.Map(group);
         InterpreterEndpoints.Map(group);
+        GitEndpoints.Map(group);
     }
 
     /// <summary>The sandbox the current toolbox request addresses (set by the group filter).</summary>

@@ -41,6 +41,10 @@ public enum DaytonaFailureKind
     AccessDenied,
     /// <summary>A file route refused to replace what already exists at a path (409).</summary>
     PathExists,
+    /// <summary>A git server refused the git credentials (a git route's 401/403; not the Daytona key).</summary>
+    GitAuthenticationFailed,
+    /// <summary>A git route refused a change that conflicts (409: rejected push, dirty tree, branch or folder exists).</summary>
+    GitConflict,
 }
 
 /// <summary>

@@ -89,7 +89,26 @@ internal sealed class SandboxFiles
         JsonAsync<List<FileInfoDto>>(HttpMethod.Get,
             "/files?path=" + Q(path) + (depth > 1 ? "&depth=" + depth.ToString(CultureInfo.InvariantCulture) : string.Empty), ct);
 
+    /// <summary>GET /files/find: the lines of text files below path that contain pattern (plain, case-sensitive; binary files skipped).</summary>
+    public Task<List<FileMatchDto>> FindAsync(string path, string pattern, CancellationToken ct) =>
+        JsonAsync<List<FileMatchDto>>(HttpMethod.Get, "/files/find?path=" + Q(path) + "&pattern=" + Q(pattern), ct);
+
+    /// <summary>GET /files/search: the paths below path (path itself included) whose name matches a glob (*, ?, [...]).</summary>
+    public async Task<List<string>> SearchAsync(string path, string pattern, CancellationToken ct) =>
+        (await JsonAsync<FileSearchDto>(HttpMethod.Get, "/files/search?path=" + Q(path) + "&pattern=" + Q(pattern), ct).ConfigureAwait(false)).Files ?? new List<string>();
+
     // ---------------------------------------------------------------- changes
+
+    /// <summary>
+    /// POST /files/replace: replaces every occurrence of pattern (plain text) in each file; one
+    /// result per file. Sent once (RejectedOnly): a replacement that contains the pattern would grow again.
+    /// </summary>
+    public async Task<List<FileReplaceResultDto>> ReplaceAsync(IReadOnlyList<string> files, string pattern, string newValue, CancellationToken ct)
+    {
+        var body = new FileReplaceDto { Files = new List<string>(files), Pattern = pattern, NewValue = newValue };
+        using var response = await SendAsync(HttpMethod.Post, "/files/replace", () => DaytonaApiClient.JsonContent(body), RetryMode.RejectedOnly, ct).ConfigureAwait(false);
+        return await DaytonaApiClient.ReadJsonAsync<List<FileReplaceResultDto>>(response, ct).ConfigureAwait(false) ?? new List<FileReplaceResultDto>();
+    }
 
     /// <summary>POST /files/folder?path=&amp;mode=: creates a folder and its parents (an existing folder is fine).</summary>
     public Task CreateFolderAsync(string path, string mode, CancellationToken ct) =>

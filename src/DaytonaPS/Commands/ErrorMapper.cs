@@ -77,6 +77,8 @@ internal static class ErrorMapper
         DaytonaFailureKind.PathNotFound => (ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound),
         DaytonaFailureKind.AccessDenied => (ErrorIds.AccessDenied, ErrorCategory.PermissionDenied),
         DaytonaFailureKind.PathExists => (ErrorIds.PathExists, ErrorCategory.ResourceExists),
+        DaytonaFailureKind.GitAuthenticationFailed => (ErrorIds.GitAuthenticationFailed, ErrorCategory.AuthenticationError),
+        DaytonaFailureKind.GitConflict => (ErrorIds.GitConflict, ErrorCategory.InvalidOperation),
         _ => (ErrorIds.ApiError, ErrorCategory.NotSpecified),
     };
 
@@ -105,6 +107,8 @@ internal static class ErrorMapper
         DaytonaFailureKind.PathNotFound => "Check the path: Get-DaytonaChildItem lists what a sandbox folder holds (relative paths start at the sandbox user's home).",
         DaytonaFailureKind.AccessDenied => "The sandbox user may not access this path; choose a path it owns (e.g. under /home/daytona or /tmp), or change its permissions with Set-DaytonaItemPermission.",
         DaytonaFailureKind.PathExists => "Something already exists at the destination: remove it first (Remove-DaytonaItem), or choose another name.",
+        DaytonaFailureKind.GitAuthenticationFailed => "The git server rejected the credentials: pass -Credential (user name and password or token) for the repository.",
+        DaytonaFailureKind.GitConflict => "Git refused the change: pull first (Update-DaytonaGitBranch), commit or discard local changes (Get-DaytonaGitStatus shows them), or choose another name or folder.",
         DaytonaFailureKind.NotStarted => "Start the sandbox first (Start-DaytonaSandbox), or add -AutoStart where the cmdlet offers it.",
         _ => null,
     };

@@ -48,4 +48,7 @@ public static class ErrorIds
     public const string CodeFailed = "DaytonaCodeFailed";
     // Terminal (Enter-DaytonaTerminal)
     public const string TerminalNotInteractive = "DaytonaTerminalNotInteractive";
+    // Git (Copy-DaytonaGitRepository, Push-DaytonaGitBranch, ...)
+    public const string GitAuthenticationFailed = "DaytonaGitAuthenticationFailed";
+    public const string GitConflict = "DaytonaGitConflict";
 }

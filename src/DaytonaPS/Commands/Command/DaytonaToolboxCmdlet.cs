@@ -28,7 +28,22 @@ public abstract class DaytonaToolboxCmdlet : DaytonaSandboxCmdlet
     {
         var api = Api(pipe);
         var (toolbox, display) = await ToolboxClient.ForSandboxAsync(api, idOrName, known, ct).ConfigureAwait(false);
+        if (StartFirst) await EnsureStartedAsync(pipe, api, toolbox.SandboxId, ct).ConfigureAwait(false);
         await ProcessSandboxAsync(pipe, toolbox, display, state, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>True when the sandbox is to be started (and waited for) before the work: a cmdlet's -AutoStart.</summary>
+    private protected virtual bool StartFirst => false;
+
+    /// <summary>Starts a sandbox that is not started and waits until it is (one GET when it already runs).</summary>
+    private static async Task EnsureStartedAsync(CmdletPipe pipe, DaytonaApiClient api, string sandboxId, CancellationToken ct)
+    {
+        var dto = await api.GetSandboxAsync(sandboxId, ct).ConfigureAwait(false)
+            ?? throw DaytonaApiException.NotFound($"Daytona returned no sandbox for '{sandboxId}'.", "GET", "/sandbox/" + sandboxId);
+        if (dto.State == "started") return;
+        var display = DaytonaPS.Sandbox.Describe(dto);
+        pipe.WriteVerbose($"{display} is {dto.State ?? "not started"}; starting it and waiting (-AutoStart).");
+        await new SandboxOperations(api).StartAsync(dto, display, wait: true, CommandRunner.AutoStartTimeout, ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -26,6 +26,12 @@ public abstract class DaytonaFileCmdlet : DaytonaToolboxCmdlet
     [ArgumentCompleter(typeof(SandboxCompleter))]
     public override string[] Id { get; set; } = Array.Empty<string>();
 
+    /// <summary>Start the sandbox first (and wait until it runs) if it is not started.</summary>
+    [Parameter]
+    public SwitchParameter AutoStart { get; set; }
+
+    private protected override bool StartFirst => AutoStart;
+
     private protected SandboxFiles Files(CmdletPipe pipe, ToolboxClient toolbox) => new(Api(pipe), toolbox);
 
     /// <summary>Runs the work for one path; its failure is written for that path and the next one goes on.</summary>
