@@ -57,9 +57,9 @@ internal static class SandboxFactory
         {
             if (string.IsNullOrWhiteSpace(mount.MountPath)) throw new DaytonaHttpException(400, "volumes.mountPath should not be empty");
             var volume = context.Volumes.FindLive(mount.VolumeId)
-                ?? throw new DaytonaHttpException(404, $"Volume {mount.VolumeId} not found");
+                ?? throw new DaytonaHttpException(404, $"Volume '{mount.VolumeId}' not found");
             if (volume.State != "ready")
-                throw new DaytonaHttpException(400, $"Volume {mount.VolumeId} is not in a ready state. Current state: {volume.State}");
+                throw new DaytonaHttpException(400, $"Volume '{volume.Name}' is not in a ready state. Current state: {volume.State}");
             volume.LastUsedAt = DateTime.UtcNow;
             volumes.Add(new SandboxVolumeDto { VolumeId = volume.Id, MountPath = mount.MountPath, Subpath = mount.Subpath });
         }
