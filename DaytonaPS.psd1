@@ -41,7 +41,12 @@
         'New-DaytonaItem',
         'Remove-DaytonaItem',
         'Move-DaytonaItem',
-        'Set-DaytonaItemPermission'
+        'Set-DaytonaItemPermission',
+        'Get-DaytonaSnapshot',
+        'New-DaytonaSnapshot',
+        'Remove-DaytonaSnapshot',
+        'Enable-DaytonaSnapshot',
+        'Disable-DaytonaSnapshot'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

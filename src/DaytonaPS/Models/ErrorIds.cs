@@ -38,4 +38,6 @@ public static class ErrorIds
     public const string AccessDenied = "DaytonaAccessDenied";
     public const string PathExists = "DaytonaPathExists";
     public const string LocalIOFailed = "DaytonaLocalIOFailed";
+    // Snapshots and volumes
+    public const string SnapshotFailed = "DaytonaSnapshotFailed";
 }
