@@ -56,11 +56,23 @@ public sealed class VolumeStore(EmulatorContext context)
         _ = MoveAsync(volume, "deleted");
     }
 
+    /// <summary>Where a volume's files live on the host (the runtime bind-mounts it into each sandbox that names it).</summary>
+    internal string HostDirectory(string volumeId, string? subpath)
+    {
+        var dir = Path.Combine(context.DataDir, "volumes", volumeId);
+        return string.IsNullOrEmpty(subpath) ? dir : Path.Combine(dir, subpath.Replace('/', Path.DirectorySeparatorChar));
+    }
+
     private async Task MoveAsync(VolumeRecord volume, string state)
     {
         try
         {
             await Task.Delay(context.Options.TransitionMs, context.Lifetime).ConfigureAwait(false);
+            if (state == "deleted")
+            {
+                try { Runtime.HostFiles.DeleteTree(HostDirectory(volume.Id, null)); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            }
             volume.SetState(state);
         }
         catch (OperationCanceledException)

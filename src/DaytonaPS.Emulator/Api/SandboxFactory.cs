@@ -1,3 +1,4 @@
+using DaytonaPS.Emulator.Runtime;
 using System.Security.Cryptography;
 using System.Text;
 using DaytonaPS.Emulator.Infrastructure;
@@ -63,6 +64,7 @@ internal static class SandboxFactory
             volume.LastUsedAt = DateTime.UtcNow;
             volumes.Add(new SandboxVolumeDto { VolumeId = volume.Id, MountPath = mount.MountPath, Subpath = mount.Subpath });
         }
+        VolumeMountRules.Check(volumes);
 
         string? linked = null;
         if (!string.IsNullOrEmpty(body.LinkedSandbox))
@@ -73,7 +75,8 @@ internal static class SandboxFactory
         }
 
         var id = Guid.NewGuid().ToString();
-        var runtime = SandboxRuntime.Create(context, id, snapshot?.Name, body.User);
+        var runtime = SandboxRuntime.Create(context, id, snapshot?.Name, body.User,
+            volumes.Select(v => new VolumeMount(v.MountPath, context.Volumes.HostDirectory(v.VolumeId, v.Subpath))).ToList());
         // Laying out the sandbox's files takes a moment; it is not idle time.
         runtime.Prepare();
         var now = DateTime.UtcNow;
