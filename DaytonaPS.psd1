@@ -46,7 +46,10 @@
         'New-DaytonaSnapshot',
         'Remove-DaytonaSnapshot',
         'Enable-DaytonaSnapshot',
-        'Disable-DaytonaSnapshot'
+        'Disable-DaytonaSnapshot',
+        'Get-DaytonaVolume',
+        'New-DaytonaVolume',
+        'Remove-DaytonaVolume'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -53,9 +53,19 @@ internal sealed class SnapshotOperations
         ?? throw DaytonaApiException.NotFound($"Daytona returned no snapshot for '{idOrName}'.", "GET", "/snapshots/" + idOrName);
 
     /// <summary>Not retried except when the request provably did nothing (a retry after a lost reply would meet "name taken").</summary>
-    public async Task<SnapshotDto> CreateAsync(CreateSnapshotDto body, CancellationToken ct) =>
-        await Api.SendJsonAsync<SnapshotDto>(HttpMethod.Post, "/snapshots", body, RetryMode.RejectedOnly, ct).ConfigureAwait(false)
-        ?? throw DaytonaApiException.Unexpected("Daytona answered the snapshot create with no snapshot.", "POST", "/snapshots");
+    public async Task<SnapshotDto> CreateAsync(CreateSnapshotDto body, CancellationToken ct)
+    {
+        try
+        {
+            return await Api.SendJsonAsync<SnapshotDto>(HttpMethod.Post, "/snapshots", body, RetryMode.RejectedOnly, ct).ConfigureAwait(false)
+                ?? throw DaytonaApiException.Unexpected("Daytona answered the snapshot create with no snapshot.", "POST", "/snapshots");
+        }
+        catch (DaytonaApiException ex) when (ex.Kind == DaytonaFailureKind.NameTaken)
+        {
+            throw new DaytonaException(ErrorIds.Conflict, ErrorCategory.ResourceExists, ex.Message, body.Name,
+                recommendedAction: $"Choose another -Name, use the existing snapshot (Get-DaytonaSnapshot -Name '{body.Name}'), or remove it first (Remove-DaytonaSnapshot).", innerException: ex);
+        }
+    }
 
     public Task DeleteAsync(string id, CancellationToken ct) =>
         Api.SendNoContentAsync(HttpMethod.Delete, "/snapshots/" + DaytonaApiClient.Segment(id), null, RetryMode.Idempotent, ct);

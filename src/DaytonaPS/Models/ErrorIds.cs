@@ -40,4 +40,5 @@ public static class ErrorIds
     public const string LocalIOFailed = "DaytonaLocalIOFailed";
     // Snapshots and volumes
     public const string SnapshotFailed = "DaytonaSnapshotFailed";
+    public const string VolumeFailed = "DaytonaVolumeFailed";
 }

@@ -88,6 +88,7 @@ public sealed class NewDaytonaSandboxCommand : DaytonaApiCmdlet
     [Parameter]
     [ValidateNotNull]
     [SandboxVolumeTransformation]
+    [ArgumentCompleter(typeof(DaytonaPS.Commands.Volume.VolumeCompleter))]
     public SandboxVolume[]? Volume { get; set; }
 
     [Parameter]
