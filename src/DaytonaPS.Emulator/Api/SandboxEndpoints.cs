@@ -84,14 +84,7 @@ internal static class SandboxEndpoints
         g.MapPost("/{id}/network-settings", async (string id, HttpContext http, EmulatorContext ctx) =>
         {
             var body = await JsonBody.ReadAsync<NetworkSettingsRequest>(http);
-            if (body.NetworkBlockAll is null && body.NetworkAllowList is null && body.DomainAllowList is null)
-                throw new DaytonaHttpException(400, "At least one of networkBlockAll, networkAllowList or domainAllowList must be provided");
-            return Update(ctx, id, s =>
-            {
-                if (body.NetworkBlockAll is { } block) s.NetworkBlockAll = block;
-                if (body.NetworkAllowList is not null) s.NetworkAllowList = body.NetworkAllowList;
-                if (body.DomainAllowList is not null) s.DomainAllowList = body.DomainAllowList;
-            });
+            return Update(ctx, id, s => NetworkSettingsRules.Apply(s, body));
         });
 
         g.MapGet("/{id}/toolbox-proxy-url", (string id, EmulatorContext ctx) =>
