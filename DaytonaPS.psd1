@@ -49,7 +49,11 @@
         'Disable-DaytonaSnapshot',
         'Get-DaytonaVolume',
         'New-DaytonaVolume',
-        'Remove-DaytonaVolume'
+        'Remove-DaytonaVolume',
+        'Resize-DaytonaSandbox',
+        'Suspend-DaytonaSandbox',
+        'Resume-DaytonaSandbox',
+        'Revoke-DaytonaPreviewUrl'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -30,7 +30,7 @@ internal static class SandboxEndpoints
         g.MapPost("/{id}/archive", (string id, EmulatorContext ctx) => Lifecycle(ctx, id, SandboxLifecycle.Archive));
         // skipStart only skips the server-side wait, which the emulator never does.
         g.MapPost("/{id}/recover", (string id, EmulatorContext ctx) => Lifecycle(ctx, id, SandboxLifecycle.Recover));
-        g.MapPost("/{id}/pause", (string id, EmulatorContext ctx) => Lifecycle(ctx, id, (_, s) => SandboxLifecycle.Pause(s)));
+        g.MapPost("/{id}/pause", (string id, EmulatorContext ctx) => Lifecycle(ctx, id, SandboxLifecycle.Pause));
         g.MapPost("/{id}/resize", async (string id, HttpContext http, EmulatorContext ctx) =>
         {
             var body = await JsonBody.ReadAsync<ResizeSandboxRequest>(http);
@@ -96,7 +96,12 @@ internal static class SandboxEndpoints
         g.MapPost("/{id}/signing-key/rotate", (string id, EmulatorContext ctx) =>
         {
             var s = Find(ctx, id);
-            lock (ctx.Store.Sync) s.SigningKey = SandboxRecord.NewToken(32);
+            // A new key invalidates every signed preview URL made with the old one.
+            lock (ctx.Store.Sync)
+            {
+                s.SigningKey = SandboxRecord.NewToken(32);
+                s.SignedPreviewTokens.Clear();
+            }
             return Json(s.SigningKey);
         });
         g.MapGet("/{id}/build-logs-url", (string id, EmulatorContext ctx) =>

@@ -69,13 +69,17 @@ internal static class SandboxLifecycle
         store.BeginDestroy(s);
     }
 
-    public static void Pause(SandboxRecord s)
+    /// <summary>
+    /// sandbox.service pause (v0.190): started (400), no pending change (409), a VM class (422), then
+    /// pausing -> paused. The emulator keeps the processes running (state only); start resumes.
+    /// </summary>
+    public static void Pause(SandboxStore store, SandboxRecord s)
     {
+        if (s.State != "started") throw new DaytonaHttpException(400, "Sandbox must be in started state to pause");
+        if (s.Pending) throw new DaytonaHttpException(409, InProgress);
         if (s.SandboxClass is not ("linux-vm" or "windows"))
-            throw new DaytonaHttpException(422, $"Pause is not supported for sandbox class {s.SandboxClass}");
-        EnsureNotErrored(s);
-        EnsureNoChangeInProgress(s);
-        throw new DaytonaHttpException(422, "Pause is not supported by the emulator");
+            throw new DaytonaHttpException(422, "Pausing is not supported for this sandbox");
+        store.BeginTransition(s, "paused", "paused", "pausing");
     }
 
     /// <summary>

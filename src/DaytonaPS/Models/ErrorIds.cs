@@ -40,5 +40,7 @@ public static class ErrorIds
     public const string LocalIOFailed = "DaytonaLocalIOFailed";
     // Snapshots and volumes
     public const string SnapshotFailed = "DaytonaSnapshotFailed";
+    public const string SandboxNotPaused = "DaytonaSandboxNotPaused";
+    public const string RetainFailed = "DaytonaRetainFailed";
     public const string VolumeFailed = "DaytonaVolumeFailed";
 }
