@@ -43,7 +43,19 @@
         'Move-DaytonaItem',
         'Set-DaytonaItemPermission',
         'Start-DaytonaEmulator',
-        'Stop-DaytonaEmulator'
+        'Stop-DaytonaEmulator',
+        'Get-DaytonaSnapshot',
+        'New-DaytonaSnapshot',
+        'Remove-DaytonaSnapshot',
+        'Enable-DaytonaSnapshot',
+        'Disable-DaytonaSnapshot',
+        'Get-DaytonaVolume',
+        'New-DaytonaVolume',
+        'Remove-DaytonaVolume',
+        'Resize-DaytonaSandbox',
+        'Suspend-DaytonaSandbox',
+        'Resume-DaytonaSandbox',
+        'Revoke-DaytonaPreviewUrl'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -43,4 +43,9 @@ public static class ErrorIds
     // The local emulator (Start-/Stop-DaytonaEmulator)
     public const string EmulatorNotFound = "DaytonaEmulatorNotFound";
     public const string EmulatorFailed = "DaytonaEmulatorFailed";
+    // Snapshots and volumes
+    public const string SnapshotFailed = "DaytonaSnapshotFailed";
+    public const string SandboxNotPaused = "DaytonaSandboxNotPaused";
+    public const string RetainFailed = "DaytonaRetainFailed";
+    public const string VolumeFailed = "DaytonaVolumeFailed";
 }
