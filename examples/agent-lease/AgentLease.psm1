@@ -8,7 +8,7 @@
     are DaytonaPS's: DAYTONA_API_KEY in the environment or Connect-Daytona.
 #>
 Set-StrictMode -Version 3.0
-Import-Module DaytonaPS
+if (-not (Get-Module DaytonaPS)) { Import-Module DaytonaPS }
 
 function Get-ErrorId($ErrorRecord) { $ErrorRecord.FullyQualifiedErrorId -replace ',.*' }
 
@@ -62,7 +62,7 @@ function New-AgentLease {
     try {
         Initialize-LeaseSandbox $sandbox $WorkspaceFolder $false
     } catch {
-        $sandbox | Remove-DaytonaSandbox -Force -ErrorAction Continue
+        $sandbox | Remove-DaytonaSandbox -Force -Wait -ErrorAction Continue
         throw
     }
 }
@@ -83,7 +83,7 @@ function Test-AgentSandbox {
     } catch {
         [pscustomobject]@{ Ok = $false; Summary = 'Daytona sandbox probe failed.'; Shell = $null; RemoteCwd = $null; Error = "$(Get-ErrorId $_): $($_.Exception.Message)" }
     } finally {
-        if ($lease) { Remove-DaytonaSandbox -Id $lease.LeaseId -Force -ErrorAction SilentlyContinue }
+        if ($lease) { Remove-DaytonaSandbox -Id $lease.LeaseId -Force -Wait -ErrorAction SilentlyContinue }
     }
 }
 
@@ -150,7 +150,7 @@ function Invoke-AgentLeaseCommand {
         if ($PSBoundParameters.ContainsKey('InputText')) { $run.InputText = $InputText }
         $result = Invoke-DaytonaCommand $line @run -ErrorVariable failed -ErrorAction SilentlyContinue
         if ($failed | Where-Object { (Get-ErrorId $_) -eq 'DaytonaCommandTimeout' }) {
-            return [pscustomobject]@{ ExitCode = $null; TimedOut = $true; Stdout = "$($result.Stdout)"; Stderr = "$($result.Stderr)" }
+            return [pscustomobject]@{ ExitCode = $null; TimedOut = $true; Stdout = ''; Stderr = "$($failed[0].Exception.Message)`n" }
         }
         if ($failed) { throw $failed[0] }
         if ($result) { [pscustomobject]@{ ExitCode = $result.ExitCode; TimedOut = $false; Stdout = $result.Stdout; Stderr = $result.Stderr } }
@@ -197,12 +197,12 @@ function Stop-AgentLease {
             if ($lookup -and (Get-ErrorId $lookup[0]) -ne 'DaytonaNotFound') { throw $lookup[0] }
             return
         }
-        if ($Delete) { $sandbox | Remove-DaytonaSandbox -Force; return }
+        if ($Delete) { $sandbox | Remove-DaytonaSandbox -Force -Wait; return }
         try {
             $sandbox | Stop-DaytonaSandbox -Retain -ErrorAction Stop
         } catch {
             Write-Warning "Could not stop sandbox $($sandbox.Name) ($(Get-ErrorId $_)); deleting it instead."
-            $sandbox | Remove-DaytonaSandbox -Force
+            $sandbox | Remove-DaytonaSandbox -Force -Wait
         }
     }
 }
@@ -216,7 +216,7 @@ function Remove-AgentLease {
     param([Parameter(Mandatory, ValueFromPipelineByPropertyName)] [AllowNull()] [AllowEmptyString()] [string] $LeaseId)
     process {
         if (-not $LeaseId) { return }
-        Remove-DaytonaSandbox -Id $LeaseId -Force -ErrorAction SilentlyContinue -ErrorVariable failed
+        Remove-DaytonaSandbox -Id $LeaseId -Force -Wait -ErrorAction SilentlyContinue -ErrorVariable failed
         if ($failed -and (Get-ErrorId $failed[0]) -ne 'DaytonaNotFound') { throw $failed[0] }
     }
 }

@@ -148,7 +148,7 @@ try {
 } finally {
     if ($sandbox) {
         if ($ReleasePolicy -eq 'Delete') {
-            $sandbox | Remove-DaytonaSandbox -Force
+            $sandbox | Remove-DaytonaSandbox -Force -Wait
             Write-Host "Deleted sandbox $($sandbox.Name)"
         } else {
             $sandbox | Stop-DaytonaSandbox

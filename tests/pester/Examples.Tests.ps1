@@ -204,7 +204,7 @@ Describe 'examples/agent-lease/AgentLease.psm1' {
     It 'never counts a <_> during resume as gone' -ForEach '429', '503' {
         $lease = New-AgentLease -EnvironmentId env-1
         Add-Fault @{ kind = $_; method = 'GET'; path = "/api/sandbox/$($lease.LeaseId)"; count = 20 }
-        { $lease | Resume-AgentLease } | Should -Throw -ErrorId ($_ -eq '429' ? 'DaytonaRateLimited' : 'DaytonaServerError')
+        { $lease | Resume-AgentLease } | Should -Throw -ErrorId ($_ -eq '429' ? 'DaytonaRateLimited,*' : 'DaytonaServerError,*')
         Clear-Fault
         (Get-DaytonaSandbox -Id $lease.LeaseId).State | Should -Be 'started'
     }
