@@ -209,6 +209,13 @@ public sealed class ApiAutoStopTests
         var never = await CreateStartedAsync(http, new { autoStopInterval = 0 });
         var busy = await CreateStartedAsync(http, new { autoStopInterval = 1 });
 
+        // Fresh activity first: on a loaded machine the three creates can take longer than one
+        // 10 s "minute", and the first tick must not see them idle yet.
+        foreach (var id in new[] { idle, never, busy })
+        {
+            Assert.True(store.TryGet(id, out var fresh));
+            fresh.SetLastActivity(DateTime.UtcNow);
+        }
         store.Tick(DateTime.UtcNow);
         Assert.Equal("started", State(await WaitForStateAsync(http, idle, "started")));
 

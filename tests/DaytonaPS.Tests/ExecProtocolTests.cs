@@ -17,7 +17,7 @@ public sealed class ExecProtocolTests : IAsyncLifetime
     public async Task DisposeAsync() => await _box.DisposeAsync();
 
     private PsResult Run(string script) => ModuleHost.Run(
-        $"Connect-Daytona -ApiKey (ConvertTo-SecureString '{Key}' -AsPlainText -Force) -ApiUrl '{_box.ApiUrl}' -SkipValidation\n" +
+        $"Connect-Daytona -ApiKey (ConvertTo-SecureString '{Key}' -AsPlainText -Force) -ApiUrl '{_box.ApiUrl}' -SkipValidation -InformationAction Ignore\n" +
         $"$id = '{_box.SandboxId}'\n" + script);
 
     private int Execs => _box.Count("POST", "/exec");

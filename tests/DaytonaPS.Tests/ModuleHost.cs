@@ -120,9 +120,13 @@ public class EmulatorFixture : IAsyncLifetime
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
 
-    /// <summary>Script prefix: Connect-Daytona to this emulator (no validation call unless asked).</summary>
+    /// <summary>
+    /// Script prefix: Connect-Daytona to this emulator (no validation call unless asked). Its
+    /// "Connected to ..." line is silenced: it is set-up here, and tests read the information
+    /// stream for what the cmdlet under test relays (the line itself: tests/pester/Connection.Tests.ps1).
+    /// </summary>
     public string Connect(string extra = "") =>
-        $"Connect-Daytona -ApiKey (ConvertTo-SecureString '{ApiKey}' -AsPlainText -Force) -ApiUrl '{ApiUrl}' -SkipValidation {extra}\n";
+        $"Connect-Daytona -ApiKey (ConvertTo-SecureString '{ApiKey}' -AsPlainText -Force) -ApiUrl '{ApiUrl}' -SkipValidation -InformationAction Ignore {extra}\n";
 
     /// <summary>PUT /_emulator/faults with the given JSON.</summary>
     public async Task SetFaultsAsync(string json)
