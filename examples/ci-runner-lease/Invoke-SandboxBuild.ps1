@@ -63,6 +63,7 @@ param(
 $ErrorActionPreference = 'Stop'
 Import-Module DaytonaPS
 
+if ($Snapshot -and $Image) { throw 'Give -Snapshot or -Image, not both.' }
 if ($Snapshot -and ($Cpu -or $Memory -or $Disk)) {
     throw 'A snapshot fixes the sandbox resources: give -Cpu/-Memory/-Disk only with -Image.'
 }
