@@ -53,7 +53,8 @@
         'Resize-DaytonaSandbox',
         'Suspend-DaytonaSandbox',
         'Resume-DaytonaSandbox',
-        'Revoke-DaytonaPreviewUrl'
+        'Revoke-DaytonaPreviewUrl',
+        'Invoke-DaytonaApi'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
