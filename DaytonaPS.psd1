@@ -55,7 +55,8 @@
         'Resize-DaytonaSandbox',
         'Suspend-DaytonaSandbox',
         'Resume-DaytonaSandbox',
-        'Revoke-DaytonaPreviewUrl'
+        'Revoke-DaytonaPreviewUrl',
+        'Invoke-DaytonaApi'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
