@@ -60,7 +60,20 @@
         'Push-DaytonaGitBranch',
         'Update-DaytonaGitBranch',
         'Select-DaytonaString',
-        'Edit-DaytonaContent'
+        'Edit-DaytonaContent',
+        'Get-DaytonaSnapshot',
+        'New-DaytonaSnapshot',
+        'Remove-DaytonaSnapshot',
+        'Enable-DaytonaSnapshot',
+        'Disable-DaytonaSnapshot',
+        'Get-DaytonaVolume',
+        'New-DaytonaVolume',
+        'Remove-DaytonaVolume',
+        'Resize-DaytonaSandbox',
+        'Suspend-DaytonaSandbox',
+        'Resume-DaytonaSandbox',
+        'Revoke-DaytonaPreviewUrl',
+        'Invoke-DaytonaApi'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

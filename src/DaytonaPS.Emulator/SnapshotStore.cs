@@ -41,18 +41,30 @@ public sealed class SnapshotStore
         return All.FirstOrDefault(x => x.Name == idOrName);
     }
 
+    internal SnapshotRecord GetById(string id) =>
+        _byId.TryGetValue(id, out var s) && s.State != "removing" ? s : throw new DaytonaHttpException(404, $"Snapshot {id} not found");
+
+    /// <summary>activate: back to pending, then active again (no pull: the image is still there).</summary>
+    internal void Reactivate(SnapshotRecord snapshot) => _ = ActivateAsync(snapshot, ["pending"], build: false);
+
     internal SnapshotRecord Get(string idOrName) =>
         Find(idOrName) ?? throw new DaytonaHttpException(404, $"Snapshot {idOrName} not found");
 
     internal SnapshotRecord Create(CreateSnapshotRequest body)
     {
         if (string.IsNullOrWhiteSpace(body.Name)) throw new DaytonaHttpException(400, "name should not be empty");
-        if (body.BuildInfo is null && string.IsNullOrWhiteSpace(body.ImageName))
-            throw new DaytonaHttpException(400, "Must specify either imageName or buildInfo");
-        if (body.BuildInfo is not null && !string.IsNullOrWhiteSpace(body.ImageName))
-            throw new DaytonaHttpException(400, "Cannot specify both imageName and buildInfo");
-        if (body.ImageName is { } image && image.EndsWith(":latest", StringComparison.Ordinal))
-            throw new DaytonaHttpException(400, "Images with tag latest are not allowed");
+        // snapshot.controller createSnapshot: buildInfo excludes imageName and entrypoint.
+        if (body.BuildInfo is not null)
+        {
+            if (!string.IsNullOrEmpty(body.ImageName)) throw new DaytonaHttpException(400, "Cannot specify an image name when using a build info entry");
+            if (body.Entrypoint is not null) throw new DaytonaHttpException(400, "Cannot specify an entrypoint when using a build info entry");
+        }
+        else if (string.IsNullOrEmpty(body.ImageName))
+        {
+            throw new DaytonaHttpException(400, "Must specify an image name when not using a build info entry");
+        }
+        if (SnapshotNames.ValidateName(body.Name) is { } nameError) throw new DaytonaHttpException(400, nameError);
+        if (body.ImageName is { } image && SnapshotNames.ValidateImage(image) is { } imageError) throw new DaytonaHttpException(400, imageError);
         foreach (var (value, field) in new[] { (body.Cpu, "cpu"), (body.Memory, "memory"), (body.Disk, "disk") })
         {
             if (value is < 1) throw new DaytonaHttpException(400, $"{field} must not be less than 1");
@@ -62,11 +74,13 @@ public sealed class SnapshotStore
         OrganizationLimits.CheckPerSandbox(_context.Options, body.Cpu ?? 0, body.Memory ?? 0, body.Disk ?? 0);
 
         var now = DateTime.UtcNow;
+        // processEntrypoint: blank entries dropped, an empty list is no entrypoint.
+        var entrypoint = body.Entrypoint?.Where(e => !string.IsNullOrWhiteSpace(e)).ToList();
         var snapshot = new SnapshotRecord(Guid.NewGuid().ToString(), body.Name)
         {
             OrganizationId = _context.Options.EffectiveOrganizationId,
             ImageName = body.ImageName,
-            Entrypoint = body.Entrypoint,
+            Entrypoint = entrypoint is { Count: > 0 } ? entrypoint : null,
             Cpu = body.Cpu ?? 1,
             Gpu = body.Gpu ?? 0,
             Mem = body.Memory ?? 1,
@@ -80,23 +94,55 @@ public sealed class SnapshotStore
         lock (Sync)
         {
             if (All.Any(s => s.Name == snapshot.Name))
-                throw new DaytonaHttpException(409, $"Snapshot with name \"{snapshot.Name}\" already exists");
+                throw new DaytonaHttpException(409, $"Snapshot with name \"{snapshot.Name}\" already exists for this organization");
             _byId[snapshot.Id] = snapshot;
         }
         _ = ActivateAsync(snapshot, body.BuildInfo is null ? ["pending", "pulling"] : ["pending", "building"]);
         return snapshot;
     }
 
-    private async Task ActivateAsync(SnapshotRecord snapshot, string[] states)
+    /// <summary>
+    /// Moves through <paramref name="states"/> to active, writing the build log as it goes. The emulator
+    /// pulls and builds nothing; failures follow two documented conventions (tests/contract/SDK-NOTES.md):
+    /// an image from a registry under the reserved .invalid domain cannot be pulled (state error), and
+    /// a Dockerfile RUN whose command is <c>false</c> or <c>exit N</c> (N &gt; 0) fails the build (build_failed).
+    /// </summary>
+    private async Task ActivateAsync(SnapshotRecord snapshot, string[] states, bool build = true)
     {
         try
         {
             foreach (var state in states)
             {
                 snapshot.SetState(state);
+                if (state == "pulling") snapshot.AppendLog($"Pulling image {snapshot.ImageName}");
                 await Task.Delay(_context.Options.TransitionMs, _context.Lifetime).ConfigureAwait(false);
             }
+            if (build && snapshot.BuildInfo is { } info)
+            {
+                var step = 0;
+                foreach (var line in (info.DockerfileContent ?? string.Empty).Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')))
+                {
+                    snapshot.AppendLog($"#{++step} {line}");
+                    if (SnapshotNames.FailingRun(line) is { } code)
+                    {
+                        snapshot.AppendLog($"#{step} ERROR: process \"/bin/sh -c {line[4..].Trim()}\" did not complete successfully: exit code: {code}");
+                        snapshot.ErrorReason = $"Failed to build snapshot: step {step} ({line}) exited with code {code}";
+                        snapshot.SetState("build_failed");
+                        return;
+                    }
+                    snapshot.AppendLog($"#{step} DONE 0.0s");
+                }
+            }
+            else if (build && snapshot.ImageName is { } image && SnapshotNames.IsUnpullable(image))
+            {
+                var reason = $"Failed to pull image {image}: dial tcp: lookup {image.Split('/')[0]}: no such host";
+                snapshot.AppendLog(reason);
+                snapshot.ErrorReason = reason;
+                snapshot.SetState("error");
+                return;
+            }
             snapshot.Size = 0.5;
+            snapshot.AppendLog("Snapshot is active");
             snapshot.SetState("active");
         }
         catch (OperationCanceledException)
@@ -154,9 +200,22 @@ internal sealed class SnapshotRecord(string id, string name)
     public List<string> RegionIds { get; init; } = ["us"];
     public string SandboxClass { get; init; } = "container";
 
+    private readonly List<string> _log = [];
+
     public void SetState(string state)
     {
         State = state;
         UpdatedAt = DateTime.UtcNow;
+    }
+
+    /// <summary>A line of the build log (what GET /snapshots/{id}/build-logs shows).</summary>
+    public void AppendLog(string line)
+    {
+        lock (_log) _log.Add(line);
+    }
+
+    public IReadOnlyList<string> LogLines(int from)
+    {
+        lock (_log) return _log.Skip(from).ToList();
     }
 }

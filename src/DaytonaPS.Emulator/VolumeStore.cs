@@ -4,7 +4,7 @@ using DaytonaPS.Emulator.Infrastructure;
 
 namespace DaytonaPS.Emulator;
 
-/// <summary>Volumes: pending_create -> ready; delete is refused (409) while a live sandbox mounts one.</summary>
+/// <summary>Volumes: pending_create -> ready -> pending_delete -> deleted (apps/api volume.service v0.190).</summary>
 public sealed class VolumeStore(EmulatorContext context)
 {
     private readonly ConcurrentDictionary<string, VolumeRecord> _byId = new(StringComparer.Ordinal);
@@ -25,32 +25,42 @@ public sealed class VolumeStore(EmulatorContext context)
         _byId.Values.FirstOrDefault(x => x.Name == name && x.State != "deleted")
         ?? throw new DaytonaHttpException(404, $"Volume with name {name} not found");
 
+    /// <summary>volume.service create: no name = the id; a live volume of the same name is 400 (not 409).</summary>
     internal VolumeRecord Create(string? name)
     {
-        if (string.IsNullOrWhiteSpace(name)) throw new DaytonaHttpException(400, "name should not be empty");
         var now = DateTime.UtcNow;
-        var volume = new VolumeRecord(Guid.NewGuid().ToString(), name, now);
+        var id = Guid.NewGuid().ToString();
+        var volume = new VolumeRecord(id, string.IsNullOrEmpty(name) ? id : name, now);
         lock (_sync)
         {
-            if (_byId.Values.Any(v => v.Name == name && v.State != "deleted"))
-                throw new DaytonaHttpException(409, $"Volume with name {name} already exists");
+            if (_byId.Values.Any(v => v.Name == volume.Name && v.State != "deleted"))
+                throw new DaytonaHttpException(400, $"Volume with name {volume.Name} already exists");
             _byId[volume.Id] = volume;
         }
         _ = MoveAsync(volume, "ready");
         return volume;
     }
 
+    /// <summary>volume.service delete: only ready or error volumes (400), and none a sandbox not being destroyed mounts (409).</summary>
     internal void Delete(VolumeRecord volume, SandboxStore sandboxes)
     {
         lock (sandboxes.Sync)
         {
-            if (sandboxes.Live.Any(s => s.State != "destroying" && s.Volumes.Any(m => m.VolumeId == volume.Id)))
-                throw new DaytonaHttpException(409, "Volume is in use by one or more sandboxes");
-            if (volume.State is "deleted" or "pending_delete" or "deleting")
-                throw new DaytonaHttpException(409, $"Volume {volume.Name} is already being deleted");
+            if (volume.State is not ("ready" or "error"))
+                throw new DaytonaHttpException(400, "Volume must be in 'ready' or 'error' state in order to be deleted");
+            var user = sandboxes.Live.FirstOrDefault(s => s.DesiredState != "destroyed" && s.Volumes.Any(m => m.VolumeId == volume.Id));
+            if (user is not null)
+                throw new DaytonaHttpException(409, $"Volume cannot be deleted because it is in use by one or more sandboxes (e.g. {user.Name})");
             volume.SetState("pending_delete");
         }
         _ = MoveAsync(volume, "deleted");
+    }
+
+    /// <summary>Where a volume's files live on the host (the runtime bind-mounts it into each sandbox that names it).</summary>
+    internal string HostDirectory(string volumeId, string? subpath)
+    {
+        var dir = Path.Combine(context.DataDir, "volumes", volumeId);
+        return string.IsNullOrEmpty(subpath) ? dir : Path.Combine(dir, subpath.Replace('/', Path.DirectorySeparatorChar));
     }
 
     private async Task MoveAsync(VolumeRecord volume, string state)
@@ -58,6 +68,11 @@ public sealed class VolumeStore(EmulatorContext context)
         try
         {
             await Task.Delay(context.Options.TransitionMs, context.Lifetime).ConfigureAwait(false);
+            if (state == "deleted")
+            {
+                try { Runtime.HostFiles.DeleteTree(HostDirectory(volume.Id, null)); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            }
             volume.SetState(state);
         }
         catch (OperationCanceledException)

@@ -60,7 +60,14 @@ public sealed class ApiResourceTests(ApiServerFixture fx) : IClassFixture<ApiSer
         Assert.Equal(HttpStatusCode.BadRequest, status);
         (status, json) = await SendAsync(Http, HttpMethod.Post, $"api/snapshots/{id}/activate");
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal("active", json.GetProperty("state").GetString());
+        // Daytona answers pending; the snapshot manager makes it active again.
+        Assert.Equal("pending", json.GetProperty("state").GetString());
+        deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((await SendAsync(Http, HttpMethod.Get, $"api/snapshots/{id}")).Body.GetProperty("state").GetString() != "active")
+        {
+            Assert.True(DateTime.UtcNow < deadline);
+            await Task.Delay(10);
+        }
 
         (status, _) = await SendAsync(Http, HttpMethod.Delete, $"api/snapshots/{id}");
         Assert.Equal(HttpStatusCode.OK, status);
@@ -93,7 +100,7 @@ public sealed class ApiResourceTests(ApiServerFixture fx) : IClassFixture<ApiSer
 
         (status, json) = await SendAsync(Http, HttpMethod.Delete, $"api/volumes/{id}");
         Assert.Equal(HttpStatusCode.Conflict, status);
-        AssertError(json, 409, "Volume is in use by one or more sandboxes");
+        AssertError(json, 409, $"Volume cannot be deleted because it is in use by one or more sandboxes (e.g. {full.GetProperty("name").GetString()})");
 
         await SendAsync(Http, HttpMethod.Delete, $"api/sandbox/{sandbox}");
         await WaitForStateAsync(Http, sandbox, "destroyed");

@@ -30,7 +30,7 @@ internal static class SandboxEndpoints
         g.MapPost("/{id}/archive", (string id, EmulatorContext ctx) => Lifecycle(ctx, id, SandboxLifecycle.Archive));
         // skipStart only skips the server-side wait, which the emulator never does.
         g.MapPost("/{id}/recover", (string id, EmulatorContext ctx) => Lifecycle(ctx, id, SandboxLifecycle.Recover));
-        g.MapPost("/{id}/pause", (string id, EmulatorContext ctx) => Lifecycle(ctx, id, (_, s) => SandboxLifecycle.Pause(s)));
+        g.MapPost("/{id}/pause", (string id, EmulatorContext ctx) => Lifecycle(ctx, id, SandboxLifecycle.Pause));
         g.MapPost("/{id}/resize", async (string id, HttpContext http, EmulatorContext ctx) =>
         {
             var body = await JsonBody.ReadAsync<ResizeSandboxRequest>(http);
@@ -84,14 +84,7 @@ internal static class SandboxEndpoints
         g.MapPost("/{id}/network-settings", async (string id, HttpContext http, EmulatorContext ctx) =>
         {
             var body = await JsonBody.ReadAsync<NetworkSettingsRequest>(http);
-            if (body.NetworkBlockAll is null && body.NetworkAllowList is null && body.DomainAllowList is null)
-                throw new DaytonaHttpException(400, "At least one of networkBlockAll, networkAllowList or domainAllowList must be provided");
-            return Update(ctx, id, s =>
-            {
-                if (body.NetworkBlockAll is { } block) s.NetworkBlockAll = block;
-                if (body.NetworkAllowList is not null) s.NetworkAllowList = body.NetworkAllowList;
-                if (body.DomainAllowList is not null) s.DomainAllowList = body.DomainAllowList;
-            });
+            return Update(ctx, id, s => NetworkSettingsRules.Apply(s, body));
         });
 
         g.MapGet("/{id}/toolbox-proxy-url", (string id, EmulatorContext ctx) =>
@@ -103,7 +96,12 @@ internal static class SandboxEndpoints
         g.MapPost("/{id}/signing-key/rotate", (string id, EmulatorContext ctx) =>
         {
             var s = Find(ctx, id);
-            lock (ctx.Store.Sync) s.SigningKey = SandboxRecord.NewToken(32);
+            // A new key invalidates every signed preview URL made with the old one.
+            lock (ctx.Store.Sync)
+            {
+                s.SigningKey = SandboxRecord.NewToken(32);
+                s.SignedPreviewTokens.Clear();
+            }
             return Json(s.SigningKey);
         });
         g.MapGet("/{id}/build-logs-url", (string id, EmulatorContext ctx) =>

@@ -1,3 +1,4 @@
+using DaytonaPS.Emulator.Runtime;
 using System.Security.Cryptography;
 using System.Text;
 using DaytonaPS.Emulator.Infrastructure;
@@ -57,12 +58,13 @@ internal static class SandboxFactory
         {
             if (string.IsNullOrWhiteSpace(mount.MountPath)) throw new DaytonaHttpException(400, "volumes.mountPath should not be empty");
             var volume = context.Volumes.FindLive(mount.VolumeId)
-                ?? throw new DaytonaHttpException(404, $"Volume {mount.VolumeId} not found");
+                ?? throw new DaytonaHttpException(404, $"Volume '{mount.VolumeId}' not found");
             if (volume.State != "ready")
-                throw new DaytonaHttpException(400, $"Volume {mount.VolumeId} is not in a ready state. Current state: {volume.State}");
+                throw new DaytonaHttpException(400, $"Volume '{volume.Name}' is not in a ready state. Current state: {volume.State}");
             volume.LastUsedAt = DateTime.UtcNow;
             volumes.Add(new SandboxVolumeDto { VolumeId = volume.Id, MountPath = mount.MountPath, Subpath = mount.Subpath });
         }
+        VolumeMountRules.Check(volumes);
 
         string? linked = null;
         if (!string.IsNullOrEmpty(body.LinkedSandbox))
@@ -73,7 +75,8 @@ internal static class SandboxFactory
         }
 
         var id = Guid.NewGuid().ToString();
-        var runtime = SandboxRuntime.Create(context, id, snapshot?.Name, body.User);
+        var runtime = SandboxRuntime.Create(context, id, snapshot?.Name, body.User,
+            volumes.Select(v => new VolumeMount(v.MountPath, context.Volumes.HostDirectory(v.VolumeId, v.Subpath))).ToList());
         // Laying out the sandbox's files takes a moment; it is not idle time.
         runtime.Prepare();
         var now = DateTime.UtcNow;
@@ -122,7 +125,8 @@ internal static class SandboxFactory
     }
 
     /// <summary>autoArchiveInterval 0 means "the maximum" (config maxAutoArchiveInterval).</summary>
-    public static int ArchiveInterval(int minutes) => minutes == 0 ? EmulatorContext.MaxAutoArchiveInterval : minutes;
+    /// <summary>resolveAutoArchiveInterval: 0 means the maximum, and anything above the maximum is capped to it.</summary>
+    public static int ArchiveInterval(int minutes) => minutes == 0 ? EmulatorContext.MaxAutoArchiveInterval : Math.Min(minutes, EmulatorContext.MaxAutoArchiveInterval);
 
     public static void CheckMin(int? value, string name, int min)
     {

@@ -69,34 +69,40 @@ internal static class SandboxLifecycle
         store.BeginDestroy(s);
     }
 
-    public static void Pause(SandboxRecord s)
+    /// <summary>
+    /// sandbox.service pause (v0.190): started (400), no pending change (409), a VM class (422), then
+    /// pausing -> paused. The emulator keeps the processes running (state only); start resumes.
+    /// </summary>
+    public static void Pause(SandboxStore store, SandboxRecord s)
     {
+        if (s.State != "started") throw new DaytonaHttpException(400, "Sandbox must be in started state to pause");
+        if (s.Pending) throw new DaytonaHttpException(409, InProgress);
         if (s.SandboxClass is not ("linux-vm" or "windows"))
-            throw new DaytonaHttpException(422, $"Pause is not supported for sandbox class {s.SandboxClass}");
-        EnsureNotErrored(s);
-        EnsureNoChangeInProgress(s);
-        throw new DaytonaHttpException(422, "Pause is not supported by the emulator");
+            throw new DaytonaHttpException(422, "Pausing is not supported for this sandbox");
+        store.BeginTransition(s, "paused", "paused", "pausing");
     }
 
+    /// <summary>
+    /// sandbox.service resize (v0.190), in its order: the body's minimums (DTO validation), the state (400),
+    /// a pending change (409), then nothing asked, disk while running, decreases, no change at all (400), limits.
+    /// </summary>
     public static void Resize(SandboxStore store, SandboxRecord s, ResizeSandboxRequest body, EmulatorOptions options)
     {
-        if (body.Cpu is null && body.Memory is null && body.Disk is null && body.Gpu is null)
-            throw new DaytonaHttpException(400, "At least one of cpu, memory or disk must be specified");
+        const string NoChange = "No resource changes specified - sandbox is already at the desired configuration";
         SandboxFactory.CheckMin(body.Cpu, "cpu", 1);
         SandboxFactory.CheckMin(body.Memory, "memory", 1);
         SandboxFactory.CheckMin(body.Disk, "disk", 1);
         if (body.Gpu is { } gpu && gpu != s.Gpu) throw new DaytonaHttpException(400, "GPU resources cannot be resized");
-        EnsureNotErrored(s);
-        EnsureNoChangeInProgress(s);
-        if (s.State is not ("started" or "stopped")) throw new DaytonaHttpException(400, "Sandbox must be started or stopped to be resized");
-        var stopped = s.State == "stopped";
-        if (body.Disk is { } disk)
-        {
-            if (disk < s.Disk) throw new DaytonaHttpException(400, "Sandbox disk size cannot be decreased");
-            if (disk > s.Disk && !stopped) throw new DaytonaHttpException(400, "Sandbox must be stopped to resize disk");
-        }
-        if (!stopped && (body.Cpu < s.Cpu || body.Memory < s.Memory))
-            throw new DaytonaHttpException(400, "Sandbox must be stopped to decrease cpu or memory");
+        if (s.State is not ("started" or "stopped")) throw new DaytonaHttpException(400, "Sandbox must be in started or stopped state to resize");
+        if (s.Pending || s.State != s.DesiredState) throw new DaytonaHttpException(409, InProgress);
+        if (body.Cpu is null && body.Memory is null && body.Disk is null) throw new DaytonaHttpException(400, NoChange);
+        var started = s.State == "started";
+        if (body.Disk is not null && started) throw new DaytonaHttpException(400, "Disk resize can only be performed on a stopped sandbox");
+        if (started && body.Cpu < s.Cpu) throw new DaytonaHttpException(400, "Sandbox must be in stopped state to decrease the number of CPU cores");
+        if (started && body.Memory < s.Memory) throw new DaytonaHttpException(400, "Sandbox must be in stopped state to decrease memory");
+        if (body.Disk < s.Disk) throw new DaytonaHttpException(400, "Sandbox disk size cannot be decreased");
+        if ((body.Cpu ?? s.Cpu) == s.Cpu && (body.Memory ?? s.Memory) == s.Memory && (body.Disk ?? s.Disk) == s.Disk)
+            throw new DaytonaHttpException(400, NoChange);
 
         OrganizationLimits.CheckPerSandbox(options, body.Cpu ?? s.Cpu, body.Memory ?? s.Memory, body.Disk ?? s.Disk);
 

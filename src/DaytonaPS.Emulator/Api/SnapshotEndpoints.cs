@@ -53,51 +53,75 @@ internal static class SnapshotEndpoints
             return SandboxEndpoints.Json(store(ctx).ToDto(store(ctx).Create(body)));
         });
 
+        // Delete, activate and deactivate take the id only (ParseUUIDPipe), never a name.
         g.MapDelete("/{id}", (string id, EmulatorContext ctx) =>
         {
-            var snapshot = store(ctx).Get(id);
-            if (snapshot.General) throw new DaytonaHttpException(403, "Cannot delete a general snapshot");
+            var snapshot = ById(ctx, id);
+            if (snapshot.General) throw new DaytonaHttpException(403, "You cannot delete a general snapshot");
             store(ctx).Remove(snapshot);
             return Results.Ok();
         });
 
         g.MapPost("/{id}/activate", (string id, EmulatorContext ctx) =>
         {
-            var snapshot = store(ctx).Get(id);
+            var snapshot = ById(ctx, id);
             lock (store(ctx).Sync)
             {
-                if (snapshot.State == "active") throw new DaytonaHttpException(400, "Snapshot is already active");
-                if (snapshot.State != "inactive") throw new DaytonaHttpException(400, $"Snapshot cannot be activated - it is in {snapshot.State} state");
-                snapshot.SetState("active");
+                if (snapshot.State == "active") throw new DaytonaHttpException(400, $"Snapshot {id} is already active");
+                if (snapshot.State != "inactive") throw new DaytonaHttpException(400, $"Snapshot {id} cannot be activated - it is in {snapshot.State} state");
+                // Daytona goes back to pending and the snapshot manager makes it active again.
+                store(ctx).Reactivate(snapshot);
             }
             return SandboxEndpoints.Json(store(ctx).ToDto(snapshot));
         });
 
         g.MapPost("/{id}/deactivate", (string id, EmulatorContext ctx) =>
         {
-            var snapshot = store(ctx).Get(id);
-            lock (store(ctx).Sync)
-            {
-                if (snapshot.State == "inactive") throw new DaytonaHttpException(400, "Snapshot is already inactive");
-                snapshot.SetState("inactive");
-            }
+            var snapshot = ById(ctx, id);
+            // An inactive snapshot stays as it is (no error).
+            lock (store(ctx).Sync) if (snapshot.State != "inactive") snapshot.SetState("inactive");
             return Results.NoContent();
         });
 
         g.MapGet("/{id}/build-logs-url", (string id, EmulatorContext ctx) =>
         {
-            var snapshot = store(ctx).Get(id);
+            var snapshot = WithBuildInfo(ctx, id);
             return SandboxEndpoints.Json(new { url = $"{ctx.ApiUrl}/snapshots/{snapshot.Id}/build-logs" });
         });
         g.MapGet("/{id}/build-logs", async (string id, HttpContext http, EmulatorContext ctx) =>
         {
-            var snapshot = store(ctx).Get(id);
+            var snapshot = WithBuildInfo(ctx, id);
             http.Response.ContentType = "text/plain; charset=utf-8";
-            await http.Response.WriteAsync($"Pulling {snapshot.ImageName ?? snapshot.Name} (emulated)\n", http.RequestAborted);
-            while (http.Request.Query["follow"] == "true" && snapshot.State is "pending" or "pulling" or "building")
-                await Task.Delay(100, http.RequestAborted);
-            await http.Response.WriteAsync($"Snapshot is {snapshot.State}\n", http.RequestAborted);
+            // An active snapshot's log is over: Daytona closes the reply at once.
+            if (snapshot.State == "active") return;
+            var follow = http.Request.Query["follow"] == "true";
+            var sent = 0;
+            while (true)
+            {
+                var building = snapshot.State is "pending" or "pulling" or "building";
+                foreach (var line in snapshot.LogLines(sent))
+                {
+                    await http.Response.WriteAsync(line + "\n", http.RequestAborted);
+                    sent++;
+                }
+                await http.Response.Body.FlushAsync(http.RequestAborted);
+                if (!follow || !building) return;
+                await Task.Delay(50, http.RequestAborted);
+            }
         });
+    }
+
+    private static SnapshotRecord ById(EmulatorContext ctx, string id)
+    {
+        if (!Guid.TryParse(id, out _)) throw new DaytonaHttpException(400, "Validation failed (uuid is expected)");
+        return ctx.Snapshots.GetById(id);
+    }
+
+    private static SnapshotRecord WithBuildInfo(EmulatorContext ctx, string id)
+    {
+        var snapshot = ctx.Snapshots.Get(id);
+        if (snapshot.BuildInfo is null) throw new DaytonaHttpException(404, $"Snapshot {id} has no build info");
+        return snapshot;
     }
 
     private static int? Int(string? raw, string name, int min, int max)

@@ -32,7 +32,17 @@ public interface IRuntimeBackend
 /// <param name="User">The sandbox user (DAYTONA_SANDBOX_USER; the backend's user is always daytona, uid 1000).</param>
 /// <param name="RootDirectory">Host directory that is the sandbox's "/" (its writable layer).</param>
 /// <param name="ControlDirectory">Host directory of the emulated daemon's own files, read-only inside at /run/daytona.</param>
-public sealed record SandboxSpec(string Id, string Snapshot, string User, string RootDirectory, string ControlDirectory);
+/// <param name="Volumes">Volumes bind-mounted read-write into the sandbox (shared with every sandbox that mounts them).</param>
+public sealed record SandboxSpec(string Id, string Snapshot, string User, string RootDirectory, string ControlDirectory, IReadOnlyList<VolumeMount>? Volumes = null)
+{
+    /// <summary>Mount path -> host directory, for the file API.</summary>
+    public IReadOnlyDictionary<string, string> VolumeMap =>
+        (Volumes ?? []).GroupBy(v => v.MountPath).ToDictionary(g => g.Key, g => g.Last().HostDirectory);
+}
+
+/// <param name="MountPath">The absolute path inside the sandbox.</param>
+/// <param name="HostDirectory">The volume's (or its subpath's) directory on the host.</param>
+public sealed record VolumeMount(string MountPath, string HostDirectory);
 
 /// <summary>What a backend gives, as shown at start-up and by GET /_emulator/runtime.</summary>
 public sealed record RuntimeInfo(

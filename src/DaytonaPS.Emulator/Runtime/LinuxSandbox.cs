@@ -30,7 +30,10 @@ internal sealed partial class LinuxSandbox : ISandboxContainer
         shift 4
         ro() { mount -o remount,bind,ro -- "$1" 2>/dev/null || mount -o remount,bind,ro,nosuid,nodev -- "$1"; }
         mount --bind -- "$r" "$r"
-        while [ $# -gt 0 ]; do mount --bind -- "$2" "$r$1"; ro "$r$1"; shift 2; done
+        while [ $# -gt 0 ]; do
+          case $1 in rw:*) mount --bind -- "$2" "$r${1#rw:}" ;; *) mount --bind -- "$2" "$r$1"; ro "$r$1" ;; esac
+          shift 2
+        done
         mount --bind -- "$ctl" "$r/run/daytona"; ro "$r/run/daytona"
         mount -t proc -o nosuid,nodev,noexec proc "$r/proc"
         mount -t tmpfs -o mode=755,nosuid,size=1m tmpfs "$r/dev"
@@ -63,7 +66,7 @@ internal sealed partial class LinuxSandbox : ISandboxContainer
         _runtime = runtime;
         _spec = spec;
         _minimal = minimal;
-        Paths = new SandboxPaths(spec.RootDirectory, runtime.ReadOnlyMounts);
+        Paths = new SandboxPaths(spec.RootDirectory, runtime.ReadOnlyMounts, spec.VolumeMap);
     }
 
     public SandboxPaths Paths { get; }
@@ -182,6 +185,7 @@ internal sealed partial class LinuxSandbox : ISandboxContainer
         };
         foreach (var (inside, host) in _runtime.ReadOnlyMounts) args.AddRange(["--ro-bind", host, inside]);
         args.AddRange(["--ro-bind", _spec.ControlDirectory, ControlInSandbox, "--proc", "/proc"]);
+        foreach (var v in _spec.Volumes ?? []) args.AddRange(["--bind", v.HostDirectory, v.MountPath]);
         // No --dev: it mounts a devpts, for which bwrap nests a second user namespace that nsenter
         // could not join past. A tmpfs /dev with the usual devices instead.
         args.AddRange(["--tmpfs", "/dev"]);
@@ -211,6 +215,7 @@ internal sealed partial class LinuxSandbox : ISandboxContainer
             "/bin/bash", "-c", UnshareSetup, "bash", _spec.RootDirectory, _spec.ControlDirectory, _spec.Id, _runtime.ToolPaths.Ip ?? "",
         };
         foreach (var (inside, host) in _runtime.ReadOnlyMounts) args.AddRange([inside, host]);
+        foreach (var v in _spec.Volumes ?? []) args.AddRange(["rw:" + v.MountPath, v.HostDirectory]);
         return _runtime.Launch(_runtime.ToolPaths.Unshare, args);
     }
 }

@@ -28,7 +28,7 @@ public sealed class NoneRuntime(string requested, IReadOnlyList<string> why) : I
 
     private sealed class NoneSandbox(SandboxSpec spec) : ISandboxContainer
     {
-        public SandboxPaths Paths { get; } = new(spec.RootDirectory);
+        public SandboxPaths Paths { get; } = new(spec.RootDirectory, volumes: spec.VolumeMap);
         public bool RunsCommands => false;
         public string ControlDirInSandbox => "/run/daytona";
         public int? InitProcessId => null;
@@ -41,6 +41,7 @@ public sealed class NoneRuntime(string requested, IReadOnlyList<string> why) : I
             var tmp = Path.Combine(spec.RootDirectory, "tmp");
             Directory.CreateDirectory(tmp);
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(tmp, (UnixFileMode)Convert.ToInt32("1777", 8));
+            foreach (var v in spec.Volumes ?? []) Directory.CreateDirectory(v.HostDirectory);
         }
 
         public void Start() { }

@@ -23,7 +23,11 @@ internal static class SandboxRootfs
         Directory.CreateDirectory(spec.ControlDirectory);
         File.SetUnixFileMode(spec.ControlDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         Own(runtime, spec.ControlDirectory);
-        if (!first) return;
+        if (!first)
+        {
+            LayVolumes(runtime, spec);
+            return;
+        }
 
         foreach (var (path, mode) in Directories) MakeDir(Path.Combine(root, path), mode);
         foreach (var inside in runtime.ReadOnlyMounts.Keys) Directory.CreateDirectory(Path.Combine(root, inside.TrimStart('/')));
@@ -39,12 +43,32 @@ internal static class SandboxRootfs
             CopySkeleton(Path.Combine(root, "etc", "skel"), Path.Combine(root, "home", "daytona"));
         }
         if (runtime.DropFromRoot) OwnTree(runtime, root);
+        LayVolumes(runtime, spec);
     }
 
     private static void MakeDir(string path, string mode)
     {
         Directory.CreateDirectory(path);
         File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32(mode, 8));
+    }
+
+    /// <summary>Volume mount points, and the volumes' host directories (owned by the sandbox user); at every start.</summary>
+    private static void LayVolumes(LinuxRuntime runtime, SandboxSpec spec)
+    {
+        foreach (var v in spec.Volumes ?? [])
+        {
+            if (!Directory.Exists(v.HostDirectory))
+            {
+                Directory.CreateDirectory(v.HostDirectory);
+                Own(runtime, v.HostDirectory);
+            }
+            var point = Path.Combine(spec.RootDirectory, v.MountPath.TrimStart('/'));
+            if (!Directory.Exists(point))
+            {
+                Directory.CreateDirectory(point);
+                Own(runtime, point);
+            }
+        }
     }
 
     private static void Own(LinuxRuntime runtime, string path)

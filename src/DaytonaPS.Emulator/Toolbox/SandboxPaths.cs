@@ -18,13 +18,16 @@ public sealed class SandboxPaths
     private const int MaxSymlinkHops = 40;
     private readonly string _root;
     private readonly IReadOnlyDictionary<string, string> _readOnly;
+    private readonly IReadOnlyDictionary<string, string> _volumes;
 
     /// <param name="rootDirectory">Host directory that is the sandbox's "/".</param>
     /// <param name="readOnlyMounts">Sandbox path -> host path of read-only trees mounted into the sandbox.</param>
-    public SandboxPaths(string rootDirectory, IReadOnlyDictionary<string, string>? readOnlyMounts = null)
+    /// <param name="volumes">Sandbox path -> host path of the volumes mounted read-write into the sandbox.</param>
+    public SandboxPaths(string rootDirectory, IReadOnlyDictionary<string, string>? readOnlyMounts = null, IReadOnlyDictionary<string, string>? volumes = null)
     {
         _root = Path.GetFullPath(rootDirectory);
         _readOnly = readOnlyMounts ?? new Dictionary<string, string>();
+        _volumes = volumes ?? new Dictionary<string, string>();
     }
 
     /// <summary>
@@ -62,6 +65,11 @@ public sealed class SandboxPaths
         foreach (var (mount, host) in _readOnly)
         {
             if (IsUnder(normalized, mount)) return (Join(host, normalized[mount.Length..]), true, Path.GetFullPath(host));
+        }
+        foreach (var (mount, host) in _volumes.OrderByDescending(v => v.Key.Length))
+        {
+            // A volume is a tree of its own: operations never leave its host directory.
+            if (IsUnder(normalized, mount)) return (Join(host, normalized[mount.Length..]), false, Path.GetFullPath(host));
         }
         return (Join(_root, normalized), false, _root);
     }

@@ -30,11 +30,11 @@ public sealed class SandboxRuntime
     }
 
     /// <summary>A sandbox's runtime from the emulator's backend, with its directories below the data dir.</summary>
-    public static SandboxRuntime Create(EmulatorContext context, string id, string? snapshot, string? user)
+    public static SandboxRuntime Create(EmulatorContext context, string id, string? snapshot, string? user, IReadOnlyList<VolumeMount>? volumes = null)
     {
         var root = Path.Combine(context.DataDir, "sandboxes", id);
         var control = root + ".daytona";
-        var spec = new SandboxSpec(id, snapshot ?? SnapshotStore.DefaultSnapshotName, string.IsNullOrEmpty(user) ? "daytona" : user, root, control);
+        var spec = new SandboxSpec(id, snapshot ?? SnapshotStore.DefaultSnapshotName, string.IsNullOrEmpty(user) ? "daytona" : user, root, control, volumes);
         return new SandboxRuntime(context.Runtime.Create(spec), spec);
     }
 

@@ -204,7 +204,9 @@ internal sealed class DaytonaApiClient
     public static string Redact(Uri uri)
     {
         var query = uri.Query;
-        if (string.IsNullOrEmpty(query) || query == "?") return uri.AbsolutePath;
+        // A signed preview URL's token is a path segment of its expire route.
+        var path = SignedTokenSegment.Replace(uri.AbsolutePath, "$1***$2");
+        if (string.IsNullOrEmpty(query) || query == "?") return path;
         var parts = query.Substring(1).Split('&');
         for (var i = 0; i < parts.Length; i++)
         {
@@ -215,8 +217,11 @@ internal sealed class DaytonaApiClient
                 parts[i] = parts[i].Substring(0, eq) + "=***";
             }
         }
-        return uri.AbsolutePath + "?" + string.Join("&", parts);
+        return path + "?" + string.Join("&", parts);
     }
+
+    private static readonly System.Text.RegularExpressions.Regex SignedTokenSegment =
+        new("(/signed-preview-url/)[^/]+(/expire)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     /// <summary>State of one logical request, shared by its attempts.</summary>
     private sealed class AttemptState

@@ -35,4 +35,7 @@ internal sealed class RunspaceState
 
     /// <summary>Sandbox names and ids for tab completion, with when they were fetched.</summary>
     public (string Key, DateTime FetchedAt, IReadOnlyList<(string Id, string Name, string State)> Items)? CompletionCache { get; set; }
+
+    /// <summary>Snapshot and volume names for tab completion, by kind and connection (see ResourceCompletion).</summary>
+    public Dictionary<string, (DateTime FetchedAt, IReadOnlyList<(string Id, string Name, string State)> Items)> ResourceCompletionCache { get; } = new(StringComparer.Ordinal);
 }

@@ -51,4 +51,9 @@ public static class ErrorIds
     // Git (Copy-DaytonaGitRepository, Push-DaytonaGitBranch, ...)
     public const string GitAuthenticationFailed = "DaytonaGitAuthenticationFailed";
     public const string GitConflict = "DaytonaGitConflict";
+    // Snapshots and volumes
+    public const string SnapshotFailed = "DaytonaSnapshotFailed";
+    public const string SandboxNotPaused = "DaytonaSandboxNotPaused";
+    public const string RetainFailed = "DaytonaRetainFailed";
+    public const string VolumeFailed = "DaytonaVolumeFailed";
 }

@@ -24,6 +24,7 @@ public sealed class NewDaytonaSandboxCommand : DaytonaApiCmdlet
     /// <summary>Snapshot id or name; omitted = Daytona's default snapshot.</summary>
     [Parameter(ParameterSetName = SnapshotSet, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DaytonaPS.Commands.Snapshot.SnapshotCompleter))]
     public string? Snapshot { get; set; }
 
     /// <summary>A container image (e.g. python:3.12), built by Daytona; resources may only be set with an image.</summary>
@@ -87,6 +88,7 @@ public sealed class NewDaytonaSandboxCommand : DaytonaApiCmdlet
     [Parameter]
     [ValidateNotNull]
     [SandboxVolumeTransformation]
+    [ArgumentCompleter(typeof(DaytonaPS.Commands.Volume.VolumeCompleter))]
     public SandboxVolume[]? Volume { get; set; }
 
     [Parameter]

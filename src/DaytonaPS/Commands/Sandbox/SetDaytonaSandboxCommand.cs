@@ -5,9 +5,11 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 
+using DaytonaPS.Api;
+
 namespace DaytonaPS.Commands.Sandbox;
 
-/// <summary>Set-DaytonaSandbox: changes labels, auto-stop/archive/delete intervals and preview visibility.</summary>
+/// <summary>Set-DaytonaSandbox: changes labels, auto-stop/archive/delete/pause intervals, the TTL, network rules and preview visibility, and records activity.</summary>
 [Cmdlet(VerbsCommon.Set, "DaytonaSandbox", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = IdSet)]
 [OutputType(typeof(DaytonaPS.Sandbox))]
 public sealed class SetDaytonaSandboxCommand : DaytonaSandboxCmdlet
@@ -46,12 +48,42 @@ public sealed class SetDaytonaSandboxCommand : DaytonaSandboxCmdlet
     [Parameter]
     public SwitchParameter Public { get; set; }
 
+    /// <summary>Minutes of inactivity before the sandbox pauses (VM classes); 0 = never.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int AutoPauseMinutes { get; set; }
+
+    /// <summary>Minutes from now after which the sandbox is deleted whatever its state; 0 = no TTL.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int TtlMinutes { get; set; }
+
+    /// <summary>Block all outbound traffic (-NetworkBlockAll), or allow it again (-NetworkBlockAll:$false, which also clears the allow list).</summary>
+    [Parameter]
+    public SwitchParameter NetworkBlockAll { get; set; }
+
+    /// <summary>IPv4 CIDR networks outbound traffic may reach (at most 10); an empty list clears it. Lifts -NetworkBlockAll.</summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    [ValidateNotNull]
+    public string[]? NetworkAllowList { get; set; }
+
+    /// <summary>Domains outbound traffic may reach (at most 10, '*.example.com' allowed); an empty list clears it.</summary>
+    [Parameter]
+    [AllowEmptyCollection]
+    [ValidateNotNull]
+    public string[]? DomainAllowList { get; set; }
+
+    /// <summary>Record activity now, so that the auto-stop timer starts again.</summary>
+    [Parameter]
+    public SwitchParameter TouchActivity { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
     // Which parameters were given, read on the pipeline thread: the per-sandbox work runs concurrently
     // while later piped input is bound, so it must not read MyInvocation.BoundParameters itself.
-    private bool _setAutoStop, _setAutoArchive, _setAutoDelete, _setPublic;
+    private bool _setAutoStop, _setAutoArchive, _setAutoDelete, _setPublic, _setAutoPause, _setTtl, _setBlockAll;
     private string _changes = string.Empty;
 
     protected override void BeginProcessing()
@@ -65,6 +97,9 @@ public sealed class SetDaytonaSandboxCommand : DaytonaSandboxCmdlet
         _setAutoArchive = bound.ContainsKey(nameof(AutoArchiveMinutes));
         _setAutoDelete = bound.ContainsKey(nameof(AutoDeleteMinutes));
         _setPublic = bound.ContainsKey(nameof(Public));
+        _setAutoPause = bound.ContainsKey(nameof(AutoPauseMinutes));
+        _setTtl = bound.ContainsKey(nameof(TtlMinutes));
+        _setBlockAll = bound.ContainsKey(nameof(NetworkBlockAll));
         var changes = new List<string>();
         if (Label is not null) changes.Add("merge labels");
         if (ReplaceLabel is not null) changes.Add("replace labels");
@@ -73,6 +108,12 @@ public sealed class SetDaytonaSandboxCommand : DaytonaSandboxCmdlet
         if (_setAutoArchive) changes.Add($"auto-archive {AutoArchiveMinutes} min");
         if (_setAutoDelete) changes.Add($"auto-delete {AutoDeleteMinutes} min");
         if (_setPublic) changes.Add(Public ? "make public" : "make private");
+        if (_setAutoPause) changes.Add($"auto-pause {AutoPauseMinutes} min");
+        if (_setTtl) changes.Add(TtlMinutes == 0 ? "no TTL" : $"TTL {TtlMinutes} min from now");
+        if (_setBlockAll) changes.Add(NetworkBlockAll ? "block all network" : "unblock network");
+        if (NetworkAllowList is not null) changes.Add(NetworkAllowList.Length == 0 ? "clear network allow list" : "network allow list " + string.Join(",", NetworkAllowList));
+        if (DomainAllowList is not null) changes.Add(DomainAllowList.Length == 0 ? "clear domain allow list" : "domain allow list " + string.Join(",", DomainAllowList));
+        if (TouchActivity) changes.Add("record activity");
         _changes = string.Join("; ", changes);
         base.BeginProcessing();
     }
@@ -111,6 +152,19 @@ public sealed class SetDaytonaSandboxCommand : DaytonaSandboxCmdlet
             if (_setAutoArchive) await api.SetIntervalAsync(id, "autoarchive", AutoArchiveMinutes, ct).ConfigureAwait(false);
             if (_setAutoDelete) await api.SetIntervalAsync(id, "autodelete", AutoDeleteMinutes, ct).ConfigureAwait(false);
             if (_setPublic) await api.SetPublicAsync(id, Public.IsPresent, ct).ConfigureAwait(false);
+            if (_setAutoPause) await api.SetIntervalAsync(id, "autopause", AutoPauseMinutes, ct).ConfigureAwait(false);
+            if (_setTtl) await api.SetTtlAsync(id, TtlMinutes, ct).ConfigureAwait(false);
+            if (_setBlockAll || NetworkAllowList is not null || DomainAllowList is not null)
+            {
+                // One call: Daytona applies block-all and the allow list together (an allow list lifts block-all).
+                await api.SetNetworkSettingsAsync(id, new Api.NetworkSettingsDto
+                {
+                    NetworkBlockAll = _setBlockAll ? NetworkBlockAll.IsPresent : null,
+                    NetworkAllowList = NetworkAllowList is null ? null : string.Join(",", System.Linq.Enumerable.Select(NetworkAllowList, n => n.Trim())),
+                    DomainAllowList = DomainAllowList is null ? null : string.Join(",", System.Linq.Enumerable.Select(DomainAllowList, d => d.Trim())),
+                }, ct).ConfigureAwait(false);
+            }
+            if (TouchActivity) await api.TouchActivityAsync(id, ct).ConfigureAwait(false);
         }
         if (PassThru)
         {

@@ -1,0 +1,239 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Net.Http;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace DaytonaPS.Api;
+
+/// <summary>
+/// /snapshots: paged listing, create and wait (with the build log), delete, (de)activate.
+/// Delete, activate and deactivate take the id only (Daytona's ParseUUIDPipe), so callers resolve names first.
+/// </summary>
+internal sealed class SnapshotOperations
+{
+    /// <summary>Daytona's page limit maximum (PageLimit decorator: 1..200).</summary>
+    public const int MaxPageSize = 200;
+    private const int LogTailLines = 20;
+    private static int _progressIds = 0x44530000;
+
+    public SnapshotOperations(DaytonaApiClient api) => Api = api;
+
+    public DaytonaApiClient Api { get; }
+    private IDaytonaLog Log => Api.Log;
+
+    public Task<PaginatedSnapshotsDto?> ListPageAsync(int page, int limit, string? nameContains, CancellationToken ct)
+    {
+        var query = "/snapshots?page=" + page.ToString(CultureInfo.InvariantCulture) + "&limit=" + limit.ToString(CultureInfo.InvariantCulture);
+        if (!string.IsNullOrEmpty(nameContains)) query += "&name=" + Uri.EscapeDataString(nameContains);
+        return Api.SendJsonAsync<PaginatedSnapshotsDto>(HttpMethod.Get, query, null, RetryMode.Idempotent, ct);
+    }
+
+    /// <summary>Every snapshot (all pages), optionally those whose name contains <paramref name="nameContains"/> (server-side, case-insensitive).</summary>
+    public async Task<List<SnapshotDto>> ListAllAsync(string? nameContains, CancellationToken ct)
+    {
+        var all = new List<SnapshotDto>();
+        for (var page = 1; ; page++)
+        {
+            var reply = await ListPageAsync(page, MaxPageSize, nameContains, ct).ConfigureAwait(false);
+            if (reply is null || reply.Items.Count == 0) break;
+            all.AddRange(reply.Items);
+            if (page >= reply.TotalPages) break;
+        }
+        return all;
+    }
+
+    public async Task<SnapshotDto> GetAsync(string idOrName, CancellationToken ct) =>
+        await Api.SendJsonAsync<SnapshotDto>(HttpMethod.Get, "/snapshots/" + DaytonaApiClient.Segment(idOrName), null, RetryMode.Idempotent, ct).ConfigureAwait(false)
+        ?? throw DaytonaApiException.NotFound($"Daytona returned no snapshot for '{idOrName}'.", "GET", "/snapshots/" + idOrName);
+
+    /// <summary>Not retried except when the request provably did nothing (a retry after a lost reply would meet "name taken").</summary>
+    public async Task<SnapshotDto> CreateAsync(CreateSnapshotDto body, CancellationToken ct)
+    {
+        try
+        {
+            return await Api.SendJsonAsync<SnapshotDto>(HttpMethod.Post, "/snapshots", body, RetryMode.RejectedOnly, ct).ConfigureAwait(false)
+                ?? throw DaytonaApiException.Unexpected("Daytona answered the snapshot create with no snapshot.", "POST", "/snapshots");
+        }
+        catch (DaytonaApiException ex) when (ex.Kind == DaytonaFailureKind.NameTaken)
+        {
+            throw new DaytonaException(ErrorIds.Conflict, ErrorCategory.ResourceExists, ex.Message, body.Name,
+                recommendedAction: $"Choose another -Name, use the existing snapshot (Get-DaytonaSnapshot -Name '{body.Name}'), or remove it first (Remove-DaytonaSnapshot).", innerException: ex);
+        }
+    }
+
+    public Task DeleteAsync(string id, CancellationToken ct) =>
+        Api.SendNoContentAsync(HttpMethod.Delete, "/snapshots/" + DaytonaApiClient.Segment(id), null, RetryMode.Idempotent, ct);
+
+    public Task<SnapshotDto?> ActivateAsync(string id, CancellationToken ct) =>
+        Api.SendJsonAsync<SnapshotDto>(HttpMethod.Post, "/snapshots/" + DaytonaApiClient.Segment(id) + "/activate", null, RetryMode.Idempotent, ct);
+
+    public Task DeactivateAsync(string id, CancellationToken ct) =>
+        Api.SendNoContentAsync(HttpMethod.Post, "/snapshots/" + DaytonaApiClient.Segment(id) + "/deactivate", null, RetryMode.Idempotent, ct);
+
+    /// <summary>
+    /// Polls until the snapshot is active (returned) or failed (error/build_failed: a SnapshotFailed error with
+    /// the reason and the build log's tail). A snapshot built from a Dockerfile streams its build log to the
+    /// verbose stream meanwhile (Daytona has no build log for a pulled image). <paramref name="timeout"/> zero = none.
+    /// </summary>
+    public async Task<SnapshotDto> WaitUntilActiveAsync(SnapshotDto created, TimeSpan timeout, CancellationToken ct)
+    {
+        var display = Snapshot.Describe(created.Id, created.Name);
+        var started = DateTime.UtcNow;
+        var deadline = timeout > TimeSpan.Zero ? started + timeout : DateTime.MaxValue;
+        var activityId = Interlocked.Increment(ref _progressIds) & 0x7fffffff;
+        var activity = $"Creating {display}";
+        var log = new BuildLog(LogTailLines);
+        using var streamCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Task? stream = created.BuildInfo is null ? null : StreamBuildLogAsync(created.Id, log, streamCts.Token);
+        var dto = created;
+        string? lastState = null;
+        var delay = TimeSpan.FromMilliseconds(250);
+        try
+        {
+            while (true)
+            {
+                var state = dto.State ?? "unknown";
+                if (state != lastState)
+                {
+                    Log.WriteVerbose($"{display}: {state}");
+                    lastState = state;
+                }
+                if (state == SnapshotStates.Active) return dto;
+                if (SnapshotStates.IsFailed(state))
+                {
+                    if (stream is not null) await FinishAsync(stream, streamCts).ConfigureAwait(false);
+                    var tail = created.BuildInfo is null ? log.Tail() : await BuildLogTailAsync(created.Id, log, ct).ConfigureAwait(false);
+                    throw Failed(dto, display, tail);
+                }
+                var now = DateTime.UtcNow;
+                var record = new ProgressRecord(activityId, activity,
+                    string.Format(CultureInfo.InvariantCulture, "{0} ({1:0} s)", state, (now - started).TotalSeconds));
+                if (timeout > TimeSpan.Zero) record.SecondsRemaining = (int)Math.Max(0, (deadline - now).TotalSeconds);
+                Log.WriteProgress(record);
+                if (now >= deadline)
+                {
+                    throw new DaytonaException(ErrorIds.Timeout, ErrorCategory.OperationTimeout,
+                        string.Format(CultureInfo.InvariantCulture, "{0} did not become active within {1:0.#} s (last state: {2}).", display, timeout.TotalSeconds, state),
+                        created.Name, recommendedAction: "Wait for it with Get-DaytonaSnapshot, or give a larger -TimeoutSec.");
+                }
+                var wait = now + delay > deadline ? deadline - now : delay;
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, ct).ConfigureAwait(false);
+                delay = TimeSpan.FromMilliseconds(Math.Min(1000, delay.TotalMilliseconds * 1.2));
+                dto = await GetAsync(created.Id, ct).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (stream is not null) await FinishAsync(stream, streamCts).ConfigureAwait(false);
+            Log.WriteProgress(new ProgressRecord(activityId, activity, "done") { RecordType = ProgressRecordType.Completed });
+        }
+    }
+
+    private static DaytonaException Failed(SnapshotDto dto, string display, IReadOnlyList<string> tail)
+    {
+        var message = new StringBuilder($"{display} failed with state '{dto.State}'");
+        message.Append(string.IsNullOrEmpty(dto.ErrorReason) ? "." : ": " + dto.ErrorReason);
+        if (tail.Count > 0) message.Append("\nLast lines of the build log:\n").Append(string.Join("\n", tail));
+        return new DaytonaException(ErrorIds.SnapshotFailed, ErrorCategory.InvalidResult, message.ToString(), dto.Name,
+            recommendedAction: "Fix the image or Dockerfile, remove the snapshot with Remove-DaytonaSnapshot and create it again.");
+    }
+
+    /// <summary>Lets a follow stream end by itself briefly (the server ends it with the build), then stops it.</summary>
+    private static async Task FinishAsync(Task stream, CancellationTokenSource cts)
+    {
+        if (!stream.IsCompleted) await Task.WhenAny(stream, Task.Delay(2000)).ConfigureAwait(false);
+        try { cts.Cancel(); } catch (ObjectDisposedException) { }
+        try { await stream.ConfigureAwait(false); } catch (Exception) { }
+    }
+
+    private async Task<Uri> BuildLogUriAsync(string id, bool follow, CancellationToken ct)
+    {
+        var reply = await Api.SendJsonAsync<UrlDto>(HttpMethod.Get, "/snapshots/" + DaytonaApiClient.Segment(id) + "/build-logs-url", null, RetryMode.Idempotent, ct).ConfigureAwait(false);
+        var url = reply?.Url is { Length: > 0 } u ? u : Api.ApiUri("/snapshots/" + DaytonaApiClient.Segment(id) + "/build-logs").ToString();
+        return new Uri(url + (follow ? (url.Contains("?") ? "&" : "?") + "follow=true" : string.Empty));
+    }
+
+    /// <summary>Follows the build log: each line to verbose and into <paramref name="log"/>. Failures only end the stream.</summary>
+    private async Task StreamBuildLogAsync(string id, BuildLog log, CancellationToken ct)
+    {
+        try
+        {
+            var uri = await BuildLogUriAsync(id, follow: true, ct).ConfigureAwait(false);
+            using var response = await Api.SendAsync(HttpMethod.Get, uri, null, RetryMode.Idempotent, ct,
+                HttpCompletionOption.ResponseHeadersRead, Timeout.InfiniteTimeSpan).ConfigureAwait(false);
+            using var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+            using var reader = new StreamReader(body, Encoding.UTF8);
+            using var _ = ct.Register(() => reader.Dispose());
+            string? line;
+            while ((line = await reader.ReadLineAsync().ConfigureAwait(false)) is not null)
+            {
+                log.Add(line);
+                Log.WriteVerbose("build: " + line);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            if (!ct.IsCancellationRequested) Log.WriteVerbose($"The build log stream of snapshot {id} ended: {ex.Message}");
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>The end of the build log: what the stream collected, else one read of the whole log.</summary>
+    private async Task<IReadOnlyList<string>> BuildLogTailAsync(string id, BuildLog log, CancellationToken ct)
+    {
+        if (log.Count > 0) return log.Tail();
+        try
+        {
+            var uri = await BuildLogUriAsync(id, follow: false, ct).ConfigureAwait(false);
+            using var response = await Api.SendAsync(HttpMethod.Get, uri, null, RetryMode.Idempotent, ct).ConfigureAwait(false);
+            var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+            foreach (var line in text.Split('\n')) if (line.Length > 0) log.Add(line.TrimEnd('\r'));
+        }
+        catch (DaytonaApiException ex)
+        {
+            Log.WriteVerbose($"No build log for snapshot {id}: {ex.Message}");
+        }
+        return log.Tail();
+    }
+
+    /// <summary>The last lines of a build log, thread-safe.</summary>
+    private sealed class BuildLog(int keep)
+    {
+        private readonly Queue<string> _lines = new();
+
+        public int Count { get { lock (_lines) return _lines.Count; } }
+
+        public void Add(string line)
+        {
+            lock (_lines)
+            {
+                _lines.Enqueue(line);
+                while (_lines.Count > keep) _lines.Dequeue();
+            }
+        }
+
+        public IReadOnlyList<string> Tail()
+        {
+            lock (_lines) return _lines.ToArray();
+        }
+    }
+}
+
+/// <summary>Daytona's snapshot states that the module acts on (the set is open).</summary>
+internal static class SnapshotStates
+{
+    public const string Active = "active";
+    public const string Inactive = "inactive";
+
+    public static readonly string[] Known = { "pending", "pulling", "building", "active", "inactive", "error", "build_failed", "removing" };
+
+    public static bool IsFailed(string state) => state is "error" or "build_failed";
+}

@@ -1,0 +1,112 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using DaytonaPS.Api;
+
+namespace DaytonaPS.Commands.Snapshot;
+
+/// <summary>
+/// New-DaytonaSnapshot: creates a snapshot from an image (pulled) or a Dockerfile (built), and waits
+/// until it is active with progress; -Verbose shows the state changes and the build log as it runs.
+/// A failed pull or build is a DaytonaSnapshotFailed error with the reason and the build log's tail.
+/// </summary>
+[Cmdlet(VerbsCommon.New, "DaytonaSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = ImageSet)]
+[OutputType(typeof(DaytonaPS.Snapshot))]
+public sealed class NewDaytonaSnapshotCommand : DaytonaApiCmdlet
+{
+    private const string ImageSet = "Image";
+    private const string DockerfileSet = "Dockerfile";
+
+    /// <summary>The snapshot's name (letters, digits, '.', '_', '-', ':' and '/').</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>The image to pull, with a tag other than latest or a digest (python:3.12, ghcr.io/org/app@sha256:...).</summary>
+    [Parameter(Mandatory = true, Position = 1, ParameterSetName = ImageSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("ImageName")]
+    [ValidateNotNullOrEmpty]
+    public string Image { get; set; } = string.Empty;
+
+    /// <summary>A local Dockerfile that Daytona builds the snapshot from.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = DockerfileSet)]
+    [ValidateNotNullOrEmpty]
+    public string Dockerfile { get; set; } = string.Empty;
+
+    /// <summary>The command a sandbox from this image runs (replaces the image's entrypoint).</summary>
+    [Parameter(ParameterSetName = ImageSet)]
+    [ValidateNotNullOrEmpty]
+    public string[]? Entrypoint { get; set; }
+
+    /// <summary>vCPUs of sandboxes made from it.</summary>
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int Cpu { get; set; }
+
+    /// <summary>Memory in GB.</summary>
+    [Parameter]
+    [ValidateRange(1, 65536)]
+    public int Memory { get; set; }
+
+    /// <summary>Disk in GB.</summary>
+    [Parameter]
+    [ValidateRange(1, 65536)]
+    public int Disk { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, 64)]
+    public int Gpu { get; set; }
+
+    /// <summary>The region (Daytona's regionId); default: the organization's default region.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Region { get; set; }
+
+    /// <summary>Return the snapshot as Daytona created it (usually pending), without waiting.</summary>
+    [Parameter]
+    public SwitchParameter NoWait { get; set; }
+
+    /// <summary>Seconds to wait for 'active'; 0 = no limit.</summary>
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int TimeoutSec { get; set; } = 1800;
+
+    protected override void ProcessRecord()
+    {
+        var bound = MyInvocation.BoundParameters;
+        var body = new CreateSnapshotDto
+        {
+            Name = Name,
+            Cpu = bound.ContainsKey(nameof(Cpu)) ? Cpu : null,
+            Memory = bound.ContainsKey(nameof(Memory)) ? Memory : null,
+            Disk = bound.ContainsKey(nameof(Disk)) ? Disk : null,
+            Gpu = bound.ContainsKey(nameof(Gpu)) ? Gpu : null,
+            RegionId = Region,
+        };
+        string source;
+        if (ParameterSetName == DockerfileSet)
+        {
+            var path = GetUnresolvedProviderPathFromPSPath(Dockerfile);
+            if (!File.Exists(path)) ThrowInvalidArgument($"The Dockerfile '{Dockerfile}' does not exist.", target: Dockerfile);
+            body.BuildInfo = new BuildInfoDto { DockerfileContent = File.ReadAllText(path) };
+            source = "Dockerfile " + Dockerfile;
+        }
+        else
+        {
+            body.ImageName = Image;
+            body.Entrypoint = Entrypoint?.ToList();
+            source = "image " + Image;
+        }
+        var timeout = Seconds(TimeoutSec);
+        Run(async (pipe, ct) =>
+        {
+            if (!await pipe.ShouldProcessAsync($"snapshot '{Name}'", "Create from " + source).ConfigureAwait(false)) return;
+            var ops = new SnapshotOperations(Api(pipe));
+            var created = await ops.CreateAsync(body, ct).ConfigureAwait(false);
+            pipe.WriteVerbose($"Created {DaytonaPS.Snapshot.Describe(created.Id, created.Name)} ({created.State}).");
+            var result = NoWait ? created : await ops.WaitUntilActiveAsync(created, timeout, ct).ConfigureAwait(false);
+            pipe.WriteObject(new DaytonaPS.Snapshot(result));
+        }, Name);
+    }
+}

@@ -1,0 +1,31 @@
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using DaytonaPS.Api;
+
+namespace DaytonaPS.Commands.Snapshot;
+
+/// <summary>Completes snapshot names (New-DaytonaSandbox -Snapshot, the snapshot cmdlets): cached, never prompting.</summary>
+public sealed class SnapshotCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        ResourceCompletion.Complete("snapshot", wordToComplete, fakeBoundParameters, async (api, ct) =>
+            (IReadOnlyList<(string, string, string)>)(await new SnapshotOperations(api).ListAllAsync(null, ct).ConfigureAwait(false))
+                .Select(s => (s.Id, s.Name, s.State ?? "unknown")).ToList());
+}
+
+/// <summary>Completes Daytona's snapshot states.</summary>
+public sealed class SnapshotStateCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var prefix = (wordToComplete ?? string.Empty).Trim('\'', '"');
+        return SnapshotStates.Known
+            .Where(s => s.StartsWith(prefix, System.StringComparison.OrdinalIgnoreCase))
+            .Select(s => new CompletionResult(s, s, CompletionResultType.ParameterValue, s));
+    }
+}
