@@ -144,6 +144,27 @@ public sealed class ToolboxSessionShellTests(ToolboxServerFixture fx) : IClassFi
         Assert.Equal("name? bob\nhello bob\n", await StdoutOfAsync(id, "ask", cmdId));
     }
 
+    /// <summary>The input may be read, and the command end, while the reply to SendInput is still on its way (that once gave a 410).</summary>
+    [Fact]
+    public async Task InputSentRightAfterTheStartIsReadInManySessionsAtOnce()
+    {
+        var id = await fx.CreateSandboxAsync();
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(async i =>
+        {
+            var s = "quick" + i;
+            await CreateSessionAsync(id, s);
+            for (var k = 0; k < 3; k++)
+            {
+                await RunAsync(id, s, "sleep 300 & echo $!; set -o pipefail; cd /tmp");
+                var cmdId = await StartAsync(id, s, "read answer; echo \"got $answer\"");
+                using (var input = await fx.Http.PostAsJsonAsync(fx.Toolbox(id, $"process/session/{s}/command/{cmdId}/input"), new { data = "yes" }))
+                    Assert.True(HttpStatusCode.NoContent == input.StatusCode, await input.Content.ReadAsStringAsync() + " / " + await StdoutOfAsync(id, s, cmdId) + " / " + await ExitCodeOfAsync(id, s, cmdId));
+                await EventuallyAsync(async () => await ExitCodeOfAsync(id, s, cmdId) is not null);
+                Assert.Equal("yes\ngot yes\n", await StdoutOfAsync(id, s, cmdId));
+            }
+        }));
+    }
+
     [Fact]
     public async Task ASyncCommandsStdinIsAtEndOfFile()
     {

@@ -271,8 +271,9 @@ public sealed class SessionCommand
         if (stdin is null) return;
         try
         {
+            // Unbuffered (no flush to follow): once written, the command may read it, end, and
+            // have its FIFO closed at once.
             await stdin.WriteAsync(Encoding.UTF8.GetBytes(data));
-            await stdin.FlushAsync();
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
@@ -295,7 +296,6 @@ public sealed class SessionCommand
         try
         {
             foreach (var data in pending) await stdin.WriteAsync(Encoding.UTF8.GetBytes(data));
-            await stdin.FlushAsync();
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException) { }
     }
