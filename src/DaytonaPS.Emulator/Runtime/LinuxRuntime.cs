@@ -153,9 +153,11 @@ public sealed class LinuxRuntime : IRuntimeBackend
             sandbox.Start();
             using var exec = sandbox.Exec(new ExecSpec("/", [new("PATH", "/usr/bin:/bin")], ["/bin/sh", "-c", "id -u; hostname; test -w /home/daytona && echo writable"]));
             exec.StandardInput.Close();
-            var output = new StreamReader(exec.StandardOutput).ReadToEndAsync();
-            var error = new StreamReader(exec.StandardError).ReadToEndAsync();
-            if (!exec.Exited.Wait(TimeSpan.FromSeconds(15))) { exec.Kill(); return "a command in a test sandbox did not answer"; }
+            // Blocking reads on threads of their own, as in SandboxInit.Start: waiting here on async
+            // reads (or the async exit) would need the very thread-pool threads a busy pool lacks.
+            var output = ReadToEndOnOwnThread(exec.StandardOutput);
+            var error = ReadToEndOnOwnThread(exec.StandardError);
+            if (!Task.WaitAll([output, error], TimeSpan.FromSeconds(15))) { exec.Kill(); return "a command in a test sandbox did not answer"; }
             var expected = $"{SandboxUid}\nprobe\nwritable\n";
             if (output.Result != expected) return $"a test sandbox answered '{output.Result.Trim()}' {error.Result.Trim()}".Trim();
             return null;
@@ -170,6 +172,9 @@ public sealed class LinuxRuntime : IRuntimeBackend
             try { HostFiles.DeleteTree(spec.ControlDirectory); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
     }
+
+    private static Task<string> ReadToEndOnOwnThread(Stream stream) =>
+        Task.Factory.StartNew(() => new StreamReader(stream).ReadToEnd(), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>/usr read-only, plus each top-level bin/sbin/lib* as a symlink (merged /usr) or a read-only mount.</summary>
     private static (IReadOnlyDictionary<string, string>, IReadOnlyDictionary<string, string>) HostTree()

@@ -54,7 +54,10 @@ internal sealed class SandboxInit : IDisposable
         var launcher = Runtime.HostProcessExec.Launch(fileName, args, environment);
         try
         {
-            var ready = launcher.StandardOutput.ReadLineAsync();
+            // A blocking read on a thread of its own: an async read's completion needs a thread-pool
+            // thread, and this wait blocks one, so a starved pool (a busy test run) made a healthy
+            // launcher look dead ("no answer") and the sandbox's commands fail with exit -1.
+            var ready = Task.Factory.StartNew(() => launcher.StandardOutput.ReadLine(), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             if (!ready.Wait(TimeSpan.FromSeconds(15)) || ready.Result != "ready")
             {
                 var why = launcher.HasExited ? launcher.StandardError.ReadToEnd().Trim() : "no answer";

@@ -83,62 +83,23 @@ public sealed class SandboxProcess : IDisposable
         drained = Task.Run(async () =>
         {
             var buffer = new byte[16 * 1024];
-            var pending = new List<byte>();
-            var ended = false;
+            var scanner = new EndMarkerScanner(_endMarker);
+            Action<byte[]> emit = data => sink(stream, data);
             try
             {
                 int n;
+                // After the marker, a background job's output is read and dropped.
                 while ((n = await pipe.ReadAsync(buffer)) > 0)
                 {
-                    if (ended) continue; // a background job's output after the command: dropped
-                    pending.AddRange(buffer.AsSpan(0, n).ToArray());
-                    var at = IndexOf(pending, _endMarker);
-                    if (at >= 0)
-                    {
-                        if (at > 0) sink(stream, pending.GetRange(0, at).ToArray());
-                        pending.Clear();
-                        ended = true;
-                        done.TrySetResult();
-                        continue;
-                    }
-                    // Hold back only a tail that could be the start of the marker.
-                    var keep = PossibleMarkerStart(pending, _endMarker);
-                    if (pending.Count > keep)
-                    {
-                        sink(stream, pending.GetRange(0, pending.Count - keep).ToArray());
-                        pending.RemoveRange(0, pending.Count - keep);
-                    }
+                    if (scanner.Feed(buffer.AsSpan(0, n), emit)) done.TrySetResult();
                 }
             }
             catch (IOException) { }
             catch (ObjectDisposedException) { }
-            if (!ended && pending.Count > 0) sink(stream, pending.ToArray());
+            scanner.Flush(emit);
             done.TrySetResult();
         });
         return done.Task;
-    }
-
-    private static int IndexOf(List<byte> data, byte[] marker)
-    {
-        for (var i = 0; i + marker.Length <= data.Count; i++)
-        {
-            var j = 0;
-            while (j < marker.Length && data[i + j] == marker[j]) j++;
-            if (j == marker.Length) return i;
-        }
-        return -1;
-    }
-
-    /// <summary>Length of the longest tail of data that is a proper prefix of marker.</summary>
-    private static int PossibleMarkerStart(List<byte> data, byte[] marker)
-    {
-        for (var len = Math.Min(marker.Length - 1, data.Count); len > 0; len--)
-        {
-            var j = 0;
-            while (j < len && data[data.Count - len + j] == marker[j]) j++;
-            if (j == len) return len;
-        }
-        return 0;
     }
 
     /// <summary>Kills the process and its descendants (not jobs already handed to the sandbox's init).</summary>

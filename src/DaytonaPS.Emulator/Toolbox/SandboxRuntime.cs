@@ -16,6 +16,7 @@ namespace DaytonaPS.Emulator.Toolbox;
 public sealed class SandboxRuntime
 {
     private readonly ConcurrentDictionary<int, SandboxProcess> _processes = new();
+    private readonly ConcurrentDictionary<int, IExecHandle> _shells = new();
 
     public SandboxRuntime(ISandboxContainer container, SandboxSpec spec)
     {
@@ -97,6 +98,21 @@ public sealed class SandboxRuntime
     }
 
     /// <summary>
+    /// Starts a session's long-lived shell (<see cref="SessionShell"/>) in the sandbox with the same
+    /// clean environment plus env; it reads its commands from stdin. Stop and delete end it.
+    /// </summary>
+    internal IExecHandle StartShell(IEnumerable<KeyValuePair<string, string>> env)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (k, v) in BaseEnvironment()) environment[k] = v;
+        foreach (var (k, v) in env) environment[k] = v;
+        var handle = Container.Exec(new ExecSpec(SandboxPaths.WorkDir, environment.ToList(), ["/bin/bash", "-c", SessionShell.Launcher]));
+        _shells[handle.Id] = handle;
+        _ = handle.Exited.ContinueWith(_ => _shells.TryRemove(handle.Id, out IExecHandle? _), TaskScheduler.Default);
+        return handle;
+    }
+
+    /// <summary>
     /// bash -c WrapperScript bash CWD END_TOKEN END_FILE BASH_ARGS...: moves to cwd, runs the
     /// command's bash as a child, then writes the end marker (see <see cref="SandboxProcess"/>) to
     /// stdout and stderr, creates END_FILE, and exits with the command's status.
@@ -122,8 +138,8 @@ public sealed class SandboxRuntime
     /// <summary>Host pid of the sandbox's PID 1 while it has one.</summary>
     public int? InitProcessId => Container.InitProcessId;
 
-    /// <summary>Host ids of the commands this sandbox is running now (their launchers; not its init).</summary>
-    public IReadOnlyCollection<int> ProcessIds => _processes.Keys.ToArray();
+    /// <summary>Host ids of the commands and session shells this sandbox is running now (their launchers; not its init).</summary>
+    public IReadOnlyCollection<int> ProcessIds => _processes.Keys.Concat(_shells.Keys).ToArray();
 
     /// <summary>Kills every process of the sandbox (background jobs included) and ends its sessions.</summary>
     public void KillAll()
@@ -133,6 +149,7 @@ public sealed class SandboxRuntime
         Container.Stop();
         foreach (var p in _processes.Values) p.Kill();
         _processes.Clear();
+        foreach (var s in _shells.Values) s.Kill();
     }
 
     public void Destroy()

@@ -36,7 +36,7 @@ public static class SessionEndpoints
             // like any other (addressed as %2E%2E, a%2Fb; the routing never resolves dot segments).
             if (request.SessionId == EntrypointSessionId)
                 throw ToolboxException.BadRequest("provided session ID is reserved and cannot be created/overridden");
-            http.Sandbox().Runtime.Sessions.Create(request.SessionId);
+            http.Sandbox().Runtime.Sessions.Create(request.SessionId, ToolboxEndpoints.CommandEnvironment(http.Sandbox()));
             return Results.StatusCode(201);
         });
 
@@ -88,8 +88,9 @@ public static class SessionEndpoints
         var request = await ToolboxEndpoints.ReadJsonAsync<SessionExecuteRequest>(http);
         if (string.IsNullOrWhiteSpace(request.Command)) throw ToolboxException.BadRequest("command is required");
 
-        var command = session.Enqueue(request.Command, request.SuppressInputEcho == true, ToolboxEndpoints.CommandEnvironment(sandbox));
-        if (request.RunAsync == true || request.Async == true)
+        var runAsync = request.RunAsync == true || request.Async == true;
+        var command = session.Enqueue(request.Command, runAsync, request.SuppressInputEcho == true);
+        if (runAsync)
             return Results.Json(new { cmdId = command.Id }, JsonDefaults.Options, statusCode: 202);
 
         // A client that gives up does not stop the command: it keeps running in the session.

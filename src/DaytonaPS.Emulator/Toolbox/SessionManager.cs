@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Text;
 using System.Threading.Channels;
+using DaytonaPS.Emulator.Runtime;
 
 namespace DaytonaPS.Emulator.Toolbox;
 
@@ -12,10 +13,12 @@ public sealed class SessionManager(SandboxRuntime runtime)
 
     public IEnumerable<Session> All => _sessions.Values.OrderBy(s => s.CreatedAt);
 
-    public Session Create(string sessionId)
+    /// <param name="environment">The shell's environment (besides the sandbox's base variables), fixed for the session's life as the daemon's is.</param>
+    public Session Create(string sessionId, IEnumerable<KeyValuePair<string, string>> environment)
     {
         if (!runtime.Container.RunsCommands) throw Runtime.NoneRuntime.Unavailable();
-        var session = new Session(runtime, sessionId);
+        if (_sessions.ContainsKey(sessionId)) throw new ToolboxException(409, "CONFLICT", $"session {sessionId} already exists");
+        var session = new Session(runtime, sessionId, environment);
         if (!_sessions.TryAdd(sessionId, session))
         {
             session.Dispose();
@@ -43,25 +46,35 @@ public sealed class SessionManager(SandboxRuntime runtime)
 }
 
 /// <summary>
-/// One session: its commands run one after another (as in the daemon's single shell, a command
-/// waits while an earlier async one still runs), sharing the state SessionShell saves.
+/// One session: one long-lived shell in the sandbox (<see cref="SessionShell"/>) that runs its
+/// commands one after another (as in the daemon's single shell, a command waits while an earlier
+/// async one still runs).
 /// </summary>
 public sealed class Session : IDisposable
 {
-    /// <summary>How long output is awaited after a command's shell was killed before it could mark the end (see SandboxProcess.WaitForOutputAsync).</summary>
+    /// <summary>How long output is awaited after the shell ended without marking the command's end (an `exec`, a kill) while a job may hold its FIFOs.</summary>
     private static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(2);
 
     private readonly SandboxRuntime _runtime;
+    private readonly IReadOnlyList<KeyValuePair<string, string>> _environment;
     private readonly string _dirName = Guid.NewGuid().ToString("N");
     private readonly List<SessionCommand> _commands = new();
     private readonly Channel<SessionCommand> _queue = Channel.CreateUnbounded<SessionCommand>();
     private readonly CancellationTokenSource _ended = new();
+    private readonly object _shellLock = new();
+    private SessionShell? _shell;
 
-    internal Session(SandboxRuntime runtime, string id)
+    internal Session(SandboxRuntime runtime, string id, IEnumerable<KeyValuePair<string, string>> environment)
     {
         _runtime = runtime;
+        _environment = environment.ToList();
         Id = id;
         Directory.CreateDirectory(HostDir);
+        File.WriteAllText(Path.Combine(HostDir, "boot.sh"), SessionShell.BootScript(SandboxPaths.WorkDir, StateDir + "/state.sh"), new UTF8Encoding(false));
+        File.WriteAllText(Path.Combine(HostDir, "run.sh"), SessionShell.RunScript, new UTF8Encoding(false));
+        // The shell starts now, as the daemon's does at create, so it is ready for the first command.
+        try { EnsureShell(); }
+        catch (Exception e) when (IsStartFailure(e)) { } // the first command retries and reports why
         _ = Task.Run(RunQueueAsync);
     }
 
@@ -74,11 +87,12 @@ public sealed class Session : IDisposable
         get { lock (_commands) return _commands.ToArray(); }
     }
 
+    /// <summary>The session's own files (boot and run scripts, command files, FIFOs), read-only inside the sandbox.</summary>
     private string HostDir => Path.Combine(_runtime.ControlDirOnHost, "sessions", _dirName);
     private string SandboxDir => _runtime.ControlDirInSandbox + "/sessions/" + _dirName;
 
-    /// <summary>Where the session's shell keeps its state: the sandbox's own (writable) files, as /run/daytona is read-only inside.</summary>
-    private string StateFile => "/run/daytona-sessions/" + _dirName + "/state.sh";
+    /// <summary>Where the shell saves its state when it exits, and marks a command it ended in: the sandbox's own (writable) files.</summary>
+    private string StateDir => "/run/daytona-sessions/" + _dirName;
 
     public SessionCommand Get(string commandId)
     {
@@ -89,10 +103,10 @@ public sealed class Session : IDisposable
         }
     }
 
-    public SessionCommand Enqueue(string command, bool suppressInputEcho, IEnumerable<KeyValuePair<string, string>> env)
+    public SessionCommand Enqueue(string command, bool runAsync, bool suppressInputEcho)
     {
         if (_ended.IsCancellationRequested) throw new ToolboxException(410, "SESSION_ENDED", $"session {Id} has ended");
-        var cmd = new SessionCommand(command, suppressInputEcho, env.ToList());
+        var cmd = new SessionCommand(command, runAsync, suppressInputEcho);
         lock (_commands) _commands.Add(cmd);
         _queue.Writer.TryWrite(cmd);
         return cmd;
@@ -112,39 +126,101 @@ public sealed class Session : IDisposable
     private async Task RunAsync(SessionCommand cmd)
     {
         if (_ended.IsCancellationRequested) { cmd.Finish(-1); return; }
-        var cmdFile = Path.Combine(HostDir, cmd.Id + ".sh");
-        SandboxProcess process;
+        var hostPrefix = Path.Combine(HostDir, cmd.Id);
+        var token = Guid.NewGuid().ToString("N");
+        var line = $"__dtn_c={SandboxDir}/{cmd.Id} __dtn_t={token} __dtn_i={(cmd.RunAsync ? SandboxDir + "/" + cmd.Id + ".in" : "/dev/null")}; \\builtin source {SandboxDir}/run.sh\n";
+        SessionCommandPipes? pipes = null;
+        SessionShell shell;
+        Task<int?> reported;
         try
         {
-            await File.WriteAllTextAsync(cmdFile, cmd.Command, new UTF8Encoding(false));
-            process = _runtime.Start(SandboxPaths.WorkDir, cmd.Environment,
-                ["-c", SessionShell.Script, "bash", StateFile, SandboxDir + "/" + cmd.Id + ".sh"]);
+            await File.WriteAllTextAsync(hostPrefix + ".sh", cmd.Command, new UTF8Encoding(false));
+            pipes = new SessionCommandPipes(hostPrefix, cmd.RunAsync, SessionShell.EndMarker(token), cmd.Log.Append, _runtime.Container.Adopt);
+            (shell, reported) = Send(line);
         }
-        catch (Exception e) when (e is IOException or Win32Exception or InvalidOperationException or UnauthorizedAccessException)
+        catch (Exception e) when (IsStartFailure(e))
         {
+            pipes?.Dispose();
             cmd.Log.Append(LogStream.Stderr, Encoding.UTF8.GetBytes(e.Message + "\n"));
             cmd.Finish(-1);
+            DeleteQuietly(hostPrefix + ".sh");
             return;
         }
 
-        using (process)
-        using (_ended.Token.Register(process.Kill))
+        using (pipes)
         {
-            _ = process.PumpOutputAsync(cmd.Log.Append);
-            await cmd.AttachAsync(process.StandardInput);
-            await process.WaitForOutputAsync(OutputGrace);
-            cmd.Finish(process.ExitCode);
+            await cmd.AttachAsync(pipes.Input);
+            var status = await reported;
+            // The shell is done with the FIFOs (it reported, or it ended): end-of-file may come now.
+            pipes.ReleaseWriters();
+            if (status is null)
+            {
+                // The shell ended during the command (exit, set -e, exec, a kill, the session's end).
+                // If its EXIT trap marked the end, the output is awaited however slowly it is read;
+                // otherwise a job may hold the FIFOs open for ever, so only for a grace.
+                await shell.Exited;
+                status = shell.ExitCode;
+                if (File.Exists(HostStatePath(token + ".end"))) await pipes.Output;
+                else await Task.WhenAny(pipes.Output, Task.Delay(OutputGrace));
+                DeleteQuietly(HostStatePath(token + ".end"));
+            }
+            else
+            {
+                await pipes.Output;
+            }
+            cmd.Finish(status.Value);
         }
-        try { File.Delete(cmdFile); } catch (IOException) { }
+        DeleteQuietly(hostPrefix + ".sh");
     }
 
+    /// <summary>Writes a command's line to the session's shell, first starting one if the last has ended.</summary>
+    private (SessionShell, Task<int?>) Send(string line)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var shell = EnsureShell();
+            try
+            {
+                return (shell, shell.RunAsync(line));
+            }
+            catch (IOException) when (attempt == 0)
+            {
+                // It ended between the check and the write; the command never reached it.
+            }
+        }
+    }
+
+    private SessionShell EnsureShell()
+    {
+        lock (_shellLock)
+        {
+            if (_ended.IsCancellationRequested) throw new InvalidOperationException($"session {Id} has ended");
+            if (_shell is { IsAlive: true } alive) return alive;
+            _shell = SessionShell.Start(_runtime, _environment, SandboxDir + "/boot.sh");
+            return _shell;
+        }
+    }
+
+    private string HostStatePath(string name) => _runtime.Paths.Resolve(StateDir + "/" + name, followFinal: false).HostPath;
+
+    private static bool IsStartFailure(Exception e) =>
+        e is IOException or Win32Exception or InvalidOperationException or UnauthorizedAccessException or ToolboxException;
+
+    private static void DeleteQuietly(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>Ends the shell and its process group; a running command ends with the shell's exit code, queued ones never run.</summary>
     public void Dispose()
     {
         if (_ended.IsCancellationRequested) return;
         _ended.Cancel();
         _queue.Writer.TryComplete();
+        lock (_shellLock) _shell?.Kill();
         foreach (var c in Commands) if (c.ExitCode is null && !c.Started) c.Finish(-1);
         try { Directory.Delete(HostDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try { HostFiles.DeleteTree(_runtime.Paths.Resolve(StateDir, followFinal: false).HostPath); } catch (Exception e) when (e is IOException or UnauthorizedAccessException or ToolboxException) { }
     }
 }
 
@@ -156,17 +232,19 @@ public sealed class SessionCommand
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Stream? _stdin;
 
-    internal SessionCommand(string command, bool suppressInputEcho, IReadOnlyList<KeyValuePair<string, string>> environment)
+    internal SessionCommand(string command, bool runAsync, bool suppressInputEcho)
     {
         Command = command;
+        RunAsync = runAsync;
         SuppressInputEcho = suppressInputEcho;
-        Environment = environment;
     }
 
     public string Id { get; } = Guid.NewGuid().ToString();
     public string Command { get; }
+
+    /// <summary>Async commands read stdin from an input FIFO (SendInput); sync ones from /dev/null (EOF at once), as on Daytona.</summary>
+    public bool RunAsync { get; }
     public bool SuppressInputEcho { get; }
-    internal IReadOnlyList<KeyValuePair<string, string>> Environment { get; }
     public CommandLog Log { get; } = new();
     public int? ExitCode { get; private set; }
     internal bool Started { get; private set; }
@@ -174,21 +252,28 @@ public sealed class SessionCommand
     /// <summary>Completes when the command has ended and its log is complete.</summary>
     public Task Finished => _finished.Task;
 
-    /// <summary>Writes to the command's stdin (input sent before it started is queued).</summary>
+    /// <summary>
+    /// Writes data to the command's stdin with a newline added if it has none, as the daemon does
+    /// for `read`; input sent before the command started is queued. A sync command's stdin is
+    /// /dev/null: its input is echoed to the log and dropped.
+    /// </summary>
     public async Task SendInputAsync(string data)
     {
+        if (!data.EndsWith('\n')) data += "\n";
         Stream? stdin;
         lock (_lock)
         {
             if (ExitCode is not null) throw new ToolboxException(410, "COMMAND_ALREADY_COMPLETED", $"command {Id} has already completed");
             if (!SuppressInputEcho) Log.Append(LogStream.Stdout, Encoding.UTF8.GetBytes(data));
             stdin = _stdin;
-            if (stdin is null) { _pendingInput.Add(data); return; }
+            if (!Started) { _pendingInput.Add(data); return; }
         }
+        if (stdin is null) return;
         try
         {
+            // Unbuffered (no flush to follow): once written, the command may read it, end, and
+            // have its FIFO closed at once.
             await stdin.WriteAsync(Encoding.UTF8.GetBytes(data));
-            await stdin.FlushAsync();
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
@@ -196,7 +281,8 @@ public sealed class SessionCommand
         }
     }
 
-    internal async Task AttachAsync(Stream stdin)
+    /// <summary>The command has been handed to its shell; stdin is its input FIFO (null: /dev/null).</summary>
+    internal async Task AttachAsync(Stream? stdin)
     {
         string[] pending;
         lock (_lock)
@@ -206,10 +292,10 @@ public sealed class SessionCommand
             pending = _pendingInput.ToArray();
             _pendingInput.Clear();
         }
+        if (stdin is null) return;
         try
         {
             foreach (var data in pending) await stdin.WriteAsync(Encoding.UTF8.GetBytes(data));
-            await stdin.FlushAsync();
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException) { }
     }
@@ -220,8 +306,7 @@ public sealed class SessionCommand
         {
             if (ExitCode is not null) return;
             ExitCode = exitCode;
-            try { _stdin?.Dispose(); } catch (IOException) { }
-            _stdin = null;
+            _stdin = null; // its FIFO is closed with the command's pipes
         }
         Log.Complete();
         _finished.TrySetResult();

@@ -120,4 +120,25 @@ describe('process', { concurrency: true, timeout: 90_000 }, () => {
     const c = await sb.process.executeSessionCommand(sessionId, { command: 'false' });
     assert.equal(c.exitCode, 1);
   });
+
+  test('session: one long-lived shell keeps jobs and options; input reaches read; sync stdin is at EOF', async (t) => {
+    const sb = await own(t, ctx.daytona.create({ name: uniqueName('session4') }));
+    const sessionId = uniqueName('s');
+    await sb.process.createSession(sessionId);
+    const a = await sb.process.executeSessionCommand(sessionId, { command: 'sleep 300 & echo $!; set -o pipefail; cd /tmp' });
+    assert.equal(a.exitCode, 0);
+    const pid = a.stdout.trim();
+    assert.match(pid, /^[0-9]+$/);
+    // The daemon writes every command to one bash: the job is that shell's, the option still set.
+    const b = await sb.process.executeSessionCommand(sessionId, { command: 'jobs -p; set -o | grep ^pipefail | tr -s " \\t" " "; pwd' });
+    assert.equal(b.stdout, `${pid}\npipefail on\n/tmp\n`);
+    const asked = await sb.process.executeSessionCommand(sessionId, { command: 'read answer; echo "got $answer"', runAsync: true });
+    await sb.process.sendSessionCommandInput(sessionId, asked.cmdId, 'yes');
+    const done = await waitForExit(sb, sessionId, asked.cmdId);
+    assert.equal(done.exitCode, 0);
+    const logs = await sb.process.getSessionCommandLogs(sessionId, asked.cmdId);
+    assert.match(logs.stdout, /got yes\n$/);
+    const c = await sb.process.executeSessionCommand(sessionId, { command: 'cat; echo eof' });
+    assert.equal(c.stdout, 'eof\n');
+  });
 });
