@@ -27,7 +27,7 @@ public sealed class EnterDaytonaTerminalCommand : DaytonaApiCmdlet
     private const string InputObjectSet = "InputObject";
 
     /// <summary>The sandbox id or name.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
     [Alias("SandboxId")]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(SandboxCompleter))]
