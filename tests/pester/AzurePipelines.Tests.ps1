@@ -7,9 +7,6 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $ModulePath = Get-TestModulePath
     $Emu = Start-TestEmulator
-    function Get-AgentCommand([string[]] $Lines) {
-        @($Lines | ForEach-Object { $_ -split "`r|`n" } | Where-Object { $_ -match '##vso\[' -or $_.TrimStart().StartsWith('##[') })
-    }
     function Invoke-Job([string] $Body, [string] $TfBuild = 'True') {
         $script = @"
 Import-Module '$ModulePath/DaytonaPS.psd1'

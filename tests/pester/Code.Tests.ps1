@@ -17,9 +17,6 @@ $Body
 "@
         Invoke-FreshPwsh -Script $script -Environment @{ TF_BUILD = $TfBuild; TEST_DAYTONA_KEY = $Emu.ApiKey }
     }
-    function Get-AgentCommand([string[]] $Lines) {
-        @($Lines | ForEach-Object { $_ -split "`r|`n" } | Where-Object { $_ -match '##vso\[' -or $_.TrimStart().StartsWith('##[') })
-    }
 }
 
 AfterAll {

@@ -6,10 +6,6 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $ModulePath = Get-TestModulePath
     $Emu = Start-TestEmulator
-    # Lines the agent would execute: "##vso[" anywhere, "##[" at the start (after white space).
-    function Get-AgentCommand([string[]] $Lines) {
-        @($Lines | ForEach-Object { $_ -split "`r|`n" } | Where-Object { $_ -match '##vso\[' -or $_.TrimStart().StartsWith('##[') })
-    }
     function Invoke-AsAgentJob([string] $Body, [string] $TfBuild = 'True') {
         $script = @"
 `$ErrorActionPreference = 'Stop'

@@ -220,9 +220,6 @@ Describe 'examples/azure-pipelines.yml and a simulated pipeline run' {
     BeforeAll {
         $Script = 'examples/ci-runner-lease/Invoke-SandboxBuild.ps1'
         $Yaml = Get-Content (Join-Path $Root 'examples/azure-pipelines.yml') -Raw
-        function Get-AgentCommand([string[]] $Lines) {
-            @($Lines | ForEach-Object { $_ -split "`r|`n" } | Where-Object { $_ -match '##vso\[' -or $_.TrimStart().StartsWith('##[') })
-        }
     }
     BeforeEach { Get-DaytonaSandbox | Remove-DaytonaSandbox -Force -Wait }
 

@@ -70,4 +70,10 @@ function Invoke-FreshPwsh {
     finally { foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) } }
 }
 
-Export-ModuleMember -Function Get-TestRepoRoot, Get-TestModulePath, Get-TestEmulatorDll, Start-TestEmulator, Stop-TestEmulator, Set-TestEmulatorFault, Invoke-FreshPwsh
+function Get-AgentCommand {
+    <# The lines an Azure DevOps agent would execute as logging commands: "##vso[" anywhere, "##[" at the start (after white space). #>
+    param([string[]] $Lines)
+    @($Lines | ForEach-Object { $_ -split "`r|`n" } | Where-Object { $_ -match '##vso\[' -or $_.TrimStart().StartsWith('##[') })
+}
+
+Export-ModuleMember -Function Get-AgentCommand, Get-TestRepoRoot, Get-TestModulePath, Get-TestEmulatorDll, Start-TestEmulator, Stop-TestEmulator, Set-TestEmulatorFault, Invoke-FreshPwsh
