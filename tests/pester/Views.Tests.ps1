@@ -78,7 +78,7 @@ Describe 'The session table' {
     }
 }
 
-Describe 'Get-DaytonaSandbox output, for real' {
+Describe 'Output and completion against the emulator' {
     BeforeAll {
         $Emu = Start-TestEmulator
         Connect-Daytona -ApiKey (ConvertTo-SecureString $Emu.ApiKey -AsPlainText -Force) -ApiUrl $Emu.ApiUrl -InformationAction Ignore
@@ -107,6 +107,14 @@ Describe 'Get-DaytonaSandbox output, for real' {
         finally {
             $a, $b | Remove-DaytonaSandbox -Force
         }
+    }
+
+    It 'completes -Target with the service''s regions, for <_>' -ForEach 'New-DaytonaSandbox', 'Get-DaytonaSandbox' {
+        $line = "$_ -Target "
+        $names = @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | ForEach-Object CompletionText)
+        $names | Should -Be 'eu', 'us' -Because 'the emulator serves --targets us,eu as its regions'
+        $line = "$_ -Target e"
+        @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | ForEach-Object CompletionText) | Should -Be 'eu'
     }
 
     It 'carries the image of a sandbox made with -Image' {

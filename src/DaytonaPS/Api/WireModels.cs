@@ -114,3 +114,11 @@ internal sealed class ErrorBodyDto
     public string? ErrorCodeAlt { get; set; }
     public string? Source { get; set; }
 }
+
+/// <summary>A region (target) as GET /regions lists it.</summary>
+internal sealed class RegionDto
+{
+    public string? Id { get; set; }
+    public string? Name { get; set; }
+    public string? RegionType { get; set; }
+}

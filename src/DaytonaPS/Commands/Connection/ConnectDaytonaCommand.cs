@@ -48,6 +48,7 @@ public sealed class ConnectDaytonaCommand : DaytonaCmdlet
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DaytonaPS.Commands.Sandbox.TargetCompleter))]
     public string? Target { get; set; }
 
     [Parameter]

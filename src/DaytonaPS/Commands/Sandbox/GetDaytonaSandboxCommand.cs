@@ -47,6 +47,7 @@ public sealed class GetDaytonaSandboxCommand : DaytonaApiCmdlet
     /// <summary>Only sandboxes in these regions.</summary>
     [Parameter(ParameterSetName = ListSet)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(TargetCompleter))]
     public string[]? Target { get; set; }
 
     protected override void ProcessRecord()

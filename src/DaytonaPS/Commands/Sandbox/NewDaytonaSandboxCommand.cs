@@ -63,6 +63,7 @@ public sealed class NewDaytonaSandboxCommand : DaytonaApiCmdlet
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(TargetCompleter))]
     public string? Target { get; set; }
 
     [Parameter]
