@@ -54,7 +54,8 @@ Stop-DaytonaEmulator
     }
 
     It 'starts nothing with -WhatIf' {
-        $out = Invoke-Job "Start-DaytonaEmulator -WhatIf; 'running: ' + @(Get-Process | Where-Object { `$_.CommandLine -like '*DaytonaPS.Emulator.dll*--urls http://127.0.0.1:0*' }).Count"
+        # Counts this pwsh's own child processes: other emulators may run on the machine meanwhile.
+        $out = Invoke-Job "Start-DaytonaEmulator -WhatIf; 'running: ' + @(Get-Process | Where-Object { `$_.Parent.Id -eq `$PID }).Count"
         ($out -join "`n") | Should -Match 'What if: .*Start the local Daytona emulator'
         $out | Should -Contain 'running: 0'
     }
@@ -78,7 +79,7 @@ Describe 'The emulator as a .NET tool, and the example test file that uses it' {
         $null = New-Item -ItemType Directory -Path $Work
         $packages = Join-Path $Work 'packages'
         $tools = Join-Path $Work 'tools'
-        & dotnet pack (Join-Path $RepoRoot 'src/DaytonaPS.Emulator/DaytonaPS.Emulator.csproj') -c Release -o $packages --nologo -v quiet 2>&1 | Out-Null
+        $PackOutput = & dotnet pack (Join-Path $RepoRoot 'src/DaytonaPS.Emulator/DaytonaPS.Emulator.csproj') -c Release -o $packages --nologo -v quiet 2>&1
         $PackExit = $LASTEXITCODE
         & dotnet tool install DaytonaPS.Emulator --tool-path $tools --add-source $packages --ignore-failed-sources 2>&1 | Out-Null
         $InstallExit = $LASTEXITCODE
@@ -88,7 +89,7 @@ Describe 'The emulator as a .NET tool, and the example test file that uses it' {
     }
 
     It 'packs and installs with dotnet tool install' {
-        $PackExit | Should -Be 0
+        $PackExit | Should -Be 0 -Because ($PackOutput -join "`n")
         $InstallExit | Should -Be 0
         Join-Path $tools 'daytona-emulator' | Should -Exist
     }
