@@ -53,6 +53,12 @@ Stop-DaytonaEmulator
         $out | Should -Contain 'count: 0' -Because 'the key given reaches the emulator through its environment'
     }
 
+    It 'resolves a relative -Path against PowerShell''s location' {
+        $dir = Split-Path $EmulatorDll
+        $out = Invoke-Job "Set-Location -LiteralPath '$dir'; `$emu = Start-DaytonaEmulator -Path ./DaytonaPS.Emulator.dll; 'path: ' + `$emu.Path; `$emu | Stop-DaytonaEmulator" -Environment @{ DAYTONA_EMULATOR_PATH = $null }
+        $out | Should -Contain ('path: ' + (Join-Path $dir 'DaytonaPS.Emulator.dll')) -Because ($out -join "`n")
+    }
+
     It 'starts nothing with -WhatIf' {
         # Counts this pwsh's own child processes: other emulators may run on the machine meanwhile.
         $out = Invoke-Job "Start-DaytonaEmulator -WhatIf; 'running: ' + @(Get-Process | Where-Object { `$_.Parent.Id -eq `$PID }).Count"

@@ -51,7 +51,9 @@ public sealed class StartDaytonaEmulatorCommand : DaytonaCmdlet
         string path;
         try
         {
-            path = EmulatorProcess.Locate(Path);
+            // A relative -Path is relative to PowerShell's location, which is not the process's
+            // current directory once the user has run Set-Location.
+            path = EmulatorProcess.Locate(Path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path));
         }
         catch (DaytonaException ex)
         {
