@@ -25,6 +25,7 @@ public sealed class EmulatorContext : IDisposable
         Snapshots = new SnapshotStore(this);
         Volumes = new VolumeStore(this);
         Runtime = DaytonaPS.Emulator.Runtime.RuntimeSelector.Select(options, Path.Combine(dataDir, "sandboxes"));
+        DaytonaPS.Emulator.Runtime.HostFiles.EmptyTrash(Path.Combine(dataDir, "sandboxes"));
     }
 
     /// <summary>Where sandboxes run (--runtime), chosen once at start-up.</summary>

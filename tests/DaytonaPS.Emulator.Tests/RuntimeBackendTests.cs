@@ -109,3 +109,38 @@ public sealed class UnshareRuntimeTests(UnshareRuntimeFixture fx) : IClassFixtur
         Assert.Equal("1\n/\n", body.GetProperty("stdout").GetString());
     }
 }
+
+/// <summary>
+/// Run as root, the emulator's sandboxes run as another host uid, which must reach the data
+/// directory: a --data-dir inside a 0700 folder used to fall back to --runtime none with only
+/// bubblewrap's "Permission denied"; the note now names the folder and the fix.
+/// </summary>
+public sealed class DataDirReachabilityTests
+{
+    [Fact]
+    public void AClosedFolderAboveTheDataDirIsNamedWhereSandboxesRunAsAnotherUid()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var closed = Directory.CreateTempSubdirectory("daytonaps-closed-"); // 0700, as mktemp -d makes it
+        try
+        {
+            Assert.False(File.GetUnixFileMode(closed.FullName).HasFlag(UnixFileMode.OtherExecute));
+            var problems = new List<string>();
+            var runtime = Runtime.LinuxRuntime.Detect(EmulatorOptions.Parse([]), Path.Combine(closed.FullName, "data", "sandboxes"), problems);
+            if (Runtime.Posix.IsRoot)
+            {
+                Assert.Null(runtime);
+                Assert.Contains(problems, p => p.Contains($"{closed.FullName} lacks search permission for others (chmod o+x {closed.FullName}", StringComparison.Ordinal));
+            }
+            else
+            {
+                // Not root: sandboxes run as this uid, which owns the folder, so the runtime works there.
+                Assert.NotNull(runtime);
+            }
+        }
+        finally
+        {
+            Runtime.HostFiles.DeleteTree(closed.FullName);
+        }
+    }
+}

@@ -3,6 +3,65 @@ namespace DaytonaPS.Emulator.Runtime;
 /// <summary>Host-side file helpers the backends share.</summary>
 public static class HostFiles
 {
+    /// <summary>The folder beside a discarded tree that holds it until the deleter gets to it.</summary>
+    public const string TrashFolderName = ".trash";
+
+    private static readonly System.Collections.Concurrent.BlockingCollection<string> Discarded = new();
+    private static readonly Lazy<Thread> Deleter = new(() =>
+    {
+        var thread = new Thread(DeleteDiscarded) { IsBackground = true, Name = "emulator-deleter" };
+        thread.Start();
+        return thread;
+    });
+
+    /// <summary>
+    /// Takes a tree out of its place at once (one rename into a trash folder beside it) and deletes
+    /// it later on one background thread. Why: a sandbox's tree holds its copy of /etc (~1,300
+    /// entries), ~15 ms of CPU to delete; a bulk remove deleted hundreds of them on thread-pool
+    /// threads at once, and on a 2-core machine the requests waited for the CPU (200 DELETEs at 16 at
+    /// a time took 3-4 s instead of 0.7 s). Renamed, the tree is gone from where it was (a 404
+    /// after delete still means its directory is gone) and the deletion takes at most one core.
+    /// Falls back to deleting in place where the rename is refused.
+    /// </summary>
+    public static void Discard(string path)
+    {
+        var parent = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (parent is null || !Path.Exists(path)) return;
+        var trash = Path.Combine(parent, TrashFolderName);
+        var target = Path.Combine(trash, Guid.NewGuid().ToString("N"));
+        try
+        {
+            Directory.CreateDirectory(trash);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(trash, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Directory.Move(path, target);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            DeleteTree(path);
+            return;
+        }
+        _ = Deleter.Value;
+        Discarded.Add(target);
+    }
+
+    /// <summary>Queues what an earlier run (killed before its deleter finished) left in parent's trash folder.</summary>
+    public static void EmptyTrash(string parent)
+    {
+        var trash = Path.Combine(parent, TrashFolderName);
+        if (!Directory.Exists(trash)) return;
+        _ = Deleter.Value;
+        foreach (var entry in Directory.EnumerateDirectories(trash)) Discarded.Add(entry);
+    }
+
+    private static void DeleteDiscarded()
+    {
+        foreach (var path in Discarded.GetConsumingEnumerable())
+        {
+            try { DeleteTree(path); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // its data dir may be gone already
+        }
+    }
+
     /// <summary>Deletes a tree even where a command made directories read-only; never follows symlinks.</summary>
     public static void DeleteTree(string path)
     {

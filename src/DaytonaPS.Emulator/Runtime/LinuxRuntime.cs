@@ -143,6 +143,8 @@ public sealed class LinuxRuntime : IRuntimeBackend
     /// <summary>Runs `id -u; hostname` in a throwaway sandbox; null when it answered as expected, else why not.</summary>
     private string? Probe(string probeDir)
     {
+        if (UnreachableAncestor(probeDir) is { } closed)
+            return $"the data directory is not reachable by the sandboxes' host uid {HostUid}: {closed} lacks search permission for others (chmod o+x {closed}, or choose another --data-dir)";
         var dir = Path.Combine(probeDir, "probe-" + Guid.NewGuid().ToString("N")[..8]);
         var spec = new SandboxSpec("probe", "probe", SandboxUserName, dir, dir + ".daytona");
         var sandbox = new LinuxSandbox(this, spec, minimal: true);
@@ -171,6 +173,24 @@ public sealed class LinuxRuntime : IRuntimeBackend
             try { sandbox.Delete(); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
             try { HostFiles.DeleteTree(spec.ControlDirectory); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
+    }
+
+    /// <summary>
+    /// Where the emulator runs as root, sandboxes run as another uid that must be able to reach the
+    /// data directory: the first existing ancestor of dir without o+x (a 0700 mktemp folder, say), or null.
+    /// </summary>
+    private string? UnreachableAncestor(string dir)
+    {
+        if (!DropFromRoot) return null;
+        for (var d = Path.GetDirectoryName(Path.GetFullPath(dir)); d is not null; d = Path.GetDirectoryName(d))
+        {
+            try
+            {
+                if (Directory.Exists(d) && !File.GetUnixFileMode(d).HasFlag(UnixFileMode.OtherExecute)) return d;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        }
+        return null;
     }
 
     private static Task<string> ReadToEndOnOwnThread(Stream stream) =>

@@ -96,7 +96,7 @@ internal sealed partial class LinuxSandbox : ISandboxContainer
     public void Delete()
     {
         Stop();
-        HostFiles.DeleteTree(_spec.RootDirectory);
+        HostFiles.Discard(_spec.RootDirectory);
     }
 
     public void Adopt(string hostPath)

@@ -46,7 +46,7 @@ public sealed class NoneRuntime(string requested, IReadOnlyList<string> why) : I
 
         public void Start() { }
         public void Stop() { }
-        public void Delete() => HostFiles.DeleteTree(spec.RootDirectory);
+        public void Delete() => HostFiles.Discard(spec.RootDirectory);
         public IExecHandle Exec(ExecSpec exec) => throw Unavailable();
         public void Adopt(string hostPath) { }
     }

@@ -86,7 +86,11 @@ internal sealed class SandboxInit : IDisposable
             pid1.Kill();
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception) { }
-        Kill(_launcher);
+        // Not Kill(entireProcessTree): .NET finds a tree by reading every /proc/*/stat, which over a
+        // bulk delete of hundreds of sandboxes cost more CPU than the rest of the teardown. The
+        // launcher's only child is PID 1, already killed, which takes the whole namespace with it.
+        try { _launcher.Kill(); }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception) { }
         try { _launcher.WaitForExit(5000); } catch (InvalidOperationException) { }
         _launcher.Dispose();
     }

@@ -156,6 +156,6 @@ public sealed class SandboxRuntime
     {
         KillAll();
         Container.Delete();
-        HostFiles.DeleteTree(ControlDirOnHost);
+        HostFiles.Discard(ControlDirOnHost);
     }
 }
