@@ -33,6 +33,8 @@ public sealed class EmulatorOptions
                                    linux (namespaces via bubblewrap or util-linux unshare), none (no commands),
                                    docker (not implemented yet)
           --linux-launcher TOOL    auto (default: bubblewrap if it works, else unshare), bwrap or unshare
+          --pids-limit N           processes per sandbox where the emulator enforces limits (root, cgroups;
+                           default 4096; 0 = no limit)
           --sandbox-host-uid N     host uid (and gid) sandbox users run as when the emulator is root
                                    (default 2000001000; never 0)
           --ssh-port N             port of the SSH gateway on 127.0.0.1 (default 0: a free port, as for --urls)
@@ -147,6 +149,7 @@ public sealed class EmulatorOptions
                     o.RateLimits[throttler] = limit;
                     break;
                 case "--data-dir": o.DataDir = Value(); break;
+                case "--pids-limit": o.PidsLimit = IntValue(); break;
                 case "--max-cpu": o.MaxCpu = PositiveValue(IntValue()); break;
                 case "--max-memory": o.MaxMemory = PositiveValue(IntValue()); break;
                 case "--max-disk": o.MaxDisk = PositiveValue(IntValue()); break;
@@ -197,6 +200,9 @@ public sealed class EmulatorOptions
 
     /// <summary>--linux-launcher: auto, bwrap or unshare.</summary>
     public string LinuxLauncher { get; set; } = "auto";
+
+    /// <summary>--pids-limit: processes per sandbox (pids.max) where limits are enforced; 0 = none.</summary>
+    public int PidsLimit { get; set; } = 4096;
 
     /// <summary>--sandbox-host-uid: the unprivileged host uid/gid a root emulator runs sandboxes as.</summary>
     public uint SandboxHostUid { get; set; } = DefaultSandboxHostUid;

@@ -111,6 +111,7 @@ internal static class SandboxFactory
             LinkedSandboxId = linked,
         };
 
+        runtime.Container.SetLimits(cpu, memory);
         try { context.Store.Add(sandbox); }
         catch { runtime.Destroy(); throw; }
         if (snapshot is not null) snapshot.LastUsedAt = now;

@@ -109,6 +109,7 @@ internal static class SandboxLifecycle
         s.Cpu = body.Cpu ?? s.Cpu;
         s.Memory = body.Memory ?? s.Memory;
         s.Disk = body.Disk ?? s.Disk;
+        s.Runtime.Container.SetLimits(s.Cpu, s.Memory);
         var back = s.State;
         store.BeginTransition(s, back, back, "resizing");
     }

@@ -6,7 +6,7 @@ public static class HostFiles
     /// <summary>The folder beside a discarded tree that holds it until the deleter gets to it.</summary>
     public const string TrashFolderName = ".trash";
 
-    private static readonly System.Collections.Concurrent.BlockingCollection<string> Discarded = new();
+    private static readonly System.Collections.Concurrent.BlockingCollection<Action> Work = new();
     private static readonly Lazy<Thread> Deleter = new(() =>
     {
         var thread = new Thread(DeleteDiscarded) { IsBackground = true, Name = "emulator-deleter" };
@@ -40,8 +40,14 @@ public static class HostFiles
             DeleteTree(path);
             return;
         }
+        Later(() => DeleteTree(target));
+    }
+
+    /// <summary>Runs slow host clean-up (deleting trees, removing cgroups) on the one background thread, in order.</summary>
+    public static void Later(Action work)
+    {
         _ = Deleter.Value;
-        Discarded.Add(target);
+        Work.Add(work);
     }
 
     /// <summary>Queues what an earlier run (killed before its deleter finished) left in parent's trash folder.</summary>
@@ -49,15 +55,14 @@ public static class HostFiles
     {
         var trash = Path.Combine(parent, TrashFolderName);
         if (!Directory.Exists(trash)) return;
-        _ = Deleter.Value;
-        foreach (var entry in Directory.EnumerateDirectories(trash)) Discarded.Add(entry);
+        foreach (var entry in Directory.EnumerateDirectories(trash)) Later(() => DeleteTree(entry));
     }
 
     private static void DeleteDiscarded()
     {
-        foreach (var path in Discarded.GetConsumingEnumerable())
+        foreach (var work in Work.GetConsumingEnumerable())
         {
-            try { DeleteTree(path); }
+            try { work(); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // its data dir may be gone already
         }
     }

@@ -17,6 +17,9 @@ public interface ISandboxContainer
     /// <summary>Ends every process of the sandbox, background jobs included; files stay.</summary>
     void Stop();
 
+    /// <summary>The sandbox's vCPUs and memory (GiB), at create and on resize; enforced where the backend can.</summary>
+    void SetLimits(int cpu, int memoryGiB) { }
+
     /// <summary>Stop, then remove everything the sandbox had.</summary>
     void Delete();
 

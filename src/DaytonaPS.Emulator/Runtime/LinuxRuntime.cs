@@ -89,6 +89,16 @@ public sealed class LinuxRuntime : IRuntimeBackend
 
     public ISandboxContainer Create(SandboxSpec spec) => new LinuxSandbox(this, spec);
 
+    /// <summary>Per-sandbox cpu/memory/process limits, or null where they cannot be enforced (not root).</summary>
+    internal SandboxCgroups? Cgroups { get; private set; }
+
+    /// <summary>
+    /// sh -c JOIN_PRELUDE sh PROCS_FILE... -- PROGRAM ARGS...: writes its pid to each cgroup.procs
+    /// file (as root, before the privilege drop), then execs PROGRAM, so the launcher and all it
+    /// starts are in the sandbox's groups from their first instruction. Fails closed (125).
+    /// </summary>
+    private const string JoinPrelude = "while [ \"$1\" != -- ]; do echo $$ > \"$1\" || exit 125; shift; done; shift; exec \"$@\"";
+
     internal sealed record Tools(string Setpriv, string Nsenter, string Unshare, string? Bwrap, string? Ip);
 
     /// <summary>
@@ -128,7 +138,12 @@ public sealed class LinuxRuntime : IRuntimeBackend
             if (tools.Ip is null && Posix.Tool("perl") is null && kind == LauncherKind.Unshare) notes.Add("neither iproute2's ip nor perl is installed: sandboxes' loopback stays down (no 127.0.0.1 inside)");
             var runtime = new LinuxRuntime(kind, tools, uid, gid, root, options.Runtime, notes);
             var why = runtime.Probe(probeDir);
-            if (why is null) return runtime;
+            if (why is null)
+            {
+                runtime.Cgroups = SandboxCgroups.Detect(options.PidsLimit, out var noLimits);
+                notes.Add(runtime.Cgroups?.Describe() ?? noLimits);
+                return runtime;
+            }
             problems.Add($"{(kind == LauncherKind.Bwrap ? "bubblewrap" : "unshare")}: {why}");
         }
         return null;
@@ -223,9 +238,10 @@ public sealed class LinuxRuntime : IRuntimeBackend
     }
 
     /// <summary>Starts program with args, through setpriv when the emulator is root.</summary>
-    internal (string FileName, List<string> Args) Launch(string program, IEnumerable<string> args)
+    internal (string FileName, List<string> Args) Launch(string program, IEnumerable<string> args, SandboxCgroups.SandboxCgroup? cgroup = null)
     {
-        if (!DropFromRoot) return (program, args.ToList());
-        return (ToolPaths.Setpriv, [.. DropArgs(), program, .. args]);
+        var (file, list) = DropFromRoot ? (ToolPaths.Setpriv, [.. DropArgs(), program, .. args]) : (program, args.ToList());
+        if (cgroup is null) return (file, list);
+        return ("/bin/sh", ["-c", JoinPrelude, "sh", .. cgroup.ProcsFiles, "--", file, .. list]);
     }
 }

@@ -15,7 +15,7 @@ internal sealed partial class LinuxSandbox : ITerminalContainer
         // The launcher runs as the sandbox's host uid when the emulator is root: it must be able to open the slave.
         if (_runtime.DropFromRoot) Posix.LChown(terminal.SlavePath, _runtime.HostUid, _runtime.HostGid);
         var (program, args, envFile) = PrepareLaunch(spec);
-        var (file, launchArgs) = _runtime.Launch("/bin/sh", ["-c", TerminalLauncher, "sh", terminal.SlavePath, program, .. args]);
+        var (file, launchArgs) = Launch("/bin/sh", ["-c", TerminalLauncher, "sh", terminal.SlavePath, program, .. args]);
         var exec = StartLaunch(file, launchArgs, envFile);
         exec.StandardInput.Close();
         return exec;

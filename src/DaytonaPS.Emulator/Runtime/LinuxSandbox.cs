@@ -60,6 +60,8 @@ internal sealed partial class LinuxSandbox : ISandboxContainer
     private readonly bool _minimal;
     private readonly object _initLock = new();
     private SandboxInit? _init;
+    private SandboxCgroups.SandboxCgroup? _cgroup;
+    private (int Cpu, int MemoryGiB)? _limits;
 
     public LinuxSandbox(LinuxRuntime runtime, SandboxSpec spec, bool minimal = false)
     {
@@ -79,7 +81,34 @@ internal sealed partial class LinuxSandbox : ISandboxContainer
         get { lock (_initLock) return _init is { IsAlive: true } i ? i.NamespacePid : null; }
     }
 
-    public void Prepare() => SandboxRootfs.Lay(_runtime, _spec, _minimal);
+    public void Prepare()
+    {
+        SandboxRootfs.Lay(_runtime, _spec, _minimal);
+        lock (_initLock)
+        {
+            if (_cgroup is null && !_minimal && _runtime.Cgroups is { } cgroups)
+            {
+                _cgroup = cgroups.Create(_spec.Id);
+                if (_limits is { } l) _cgroup.SetLimits(l.Cpu, l.MemoryGiB);
+            }
+        }
+    }
+
+    /// <summary>Sets the sandbox's cpu and memory limits (at create and on resize) where the runtime enforces them.</summary>
+    public void SetLimits(int cpu, int memoryGiB)
+    {
+        lock (_initLock)
+        {
+            _limits = (cpu, memoryGiB);
+            _cgroup?.SetLimits(cpu, memoryGiB);
+        }
+    }
+
+    /// <summary>The sandbox's cgroups (tests read its limits through it), or null where limits are not enforced.</summary>
+    internal SandboxCgroups.SandboxCgroup? Cgroup
+    {
+        get { lock (_initLock) return _cgroup; }
+    }
 
     public void Start() => EnsureInit();
 
@@ -97,6 +126,9 @@ internal sealed partial class LinuxSandbox : ISandboxContainer
     {
         Stop();
         HostFiles.Discard(_spec.RootDirectory);
+        SandboxCgroups.SandboxCgroup? cgroup;
+        lock (_initLock) (cgroup, _cgroup) = (_cgroup, null);
+        if (cgroup is not null) HostFiles.Later(cgroup.Remove); // rmdir waits for the namespace's last process
     }
 
     public void Adopt(string hostPath)
@@ -107,7 +139,7 @@ internal sealed partial class LinuxSandbox : ISandboxContainer
     public IExecHandle Exec(ExecSpec spec)
     {
         var (program, args, envFile) = PrepareLaunch(spec);
-        var (file, launchArgs) = _runtime.Launch(program, args);
+        var (file, launchArgs) = Launch(program, args);
         return StartLaunch(file, launchArgs, envFile);
     }
 
@@ -127,12 +159,19 @@ internal sealed partial class LinuxSandbox : ISandboxContainer
         var args = new List<string>
         {
             "--target", init.NamespacePid.ToString(CultureInfo.InvariantCulture),
-            "--user", "--preserve-credentials", "--mount", "--pid", "--ipc", "--uts", "--net", "--",
+            "--user", "--preserve-credentials", "--mount", "--pid", "--ipc", "--uts", "--net",
+        };
+        // Its cgroup namespace too where the init has its own, so /proc/self/cgroup shows "/" and not
+        // the host's cgroup paths (entering the host's own would be refused, hence the check).
+        if (HasOwnCgroupNamespace(init.NamespacePid)) args.Add("--cgroup");
+        args.AddRange(
+        [
+            "--",
             // A nested user namespace per command, so setpriv may empty even the bounding set.
             tools.Unshare, "--user", $"--map-user={LinuxRuntime.SandboxUid}", $"--map-group={LinuxRuntime.SandboxUid}", "--keep-caps", "--",
             tools.Setpriv, "--bounding-set=-all", "--inh-caps=-all", "--ambient-caps=-all", "--no-new-privs", "--",
             "/bin/bash", "-c", EnvPrelude, "bash", ControlInSandbox + "/env/" + envName,
-        };
+        ]);
         args.AddRange(spec.Argv);
         return (tools.Nsenter, args, envFile);
     }
@@ -203,19 +242,32 @@ internal sealed partial class LinuxSandbox : ISandboxContainer
         File.WriteAllText(argsFile, string.Join('\0', args) + "\0", new UTF8Encoding(false));
         File.SetUnixFileMode(argsFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         Adopt(argsFile);
-        return _runtime.Launch("/bin/sh", ["-c", "exec \"$0\" --args 3 -- /bin/bash -c \"$SUPERVISOR\" 3< \"$1\"", _runtime.ToolPaths.Bwrap!, argsFile]);
+        return Launch("/bin/sh", ["-c", "exec \"$0\" --args 3 -- /bin/bash -c \"$SUPERVISOR\" 3< \"$1\"", _runtime.ToolPaths.Bwrap!, argsFile]);
     }
+
+    private static bool HasOwnCgroupNamespace(int pid)
+    {
+        try
+        {
+            return new FileInfo($"/proc/{pid}/ns/cgroup").LinkTarget is { } theirs
+                && new FileInfo("/proc/self/ns/cgroup").LinkTarget is { } ours && theirs != ours;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
+
+    /// <summary>A host launcher through the runtime (privilege drop), joining the sandbox's cgroups where there are any.</summary>
+    private (string FileName, List<string> Args) Launch(string program, IEnumerable<string> args) => _runtime.Launch(program, args, Cgroup);
 
     private (string, List<string>) UnshareInit()
     {
         var args = new List<string>
         {
             "--user", "--map-root-user", "--mount", "--propagation", "private", "--pid", "--fork", "--kill-child",
-            "--ipc", "--uts", "--net", "--",
+            "--ipc", "--uts", "--net", "--cgroup", "--",
             "/bin/bash", "-c", UnshareSetup, "bash", _spec.RootDirectory, _spec.ControlDirectory, _spec.Id, _runtime.ToolPaths.Ip ?? "",
         };
         foreach (var (inside, host) in _runtime.ReadOnlyMounts) args.AddRange([inside, host]);
         foreach (var v in _spec.Volumes ?? []) args.AddRange(["rw:" + v.MountPath, v.HostDirectory]);
-        return _runtime.Launch(_runtime.ToolPaths.Unshare, args);
+        return Launch(_runtime.ToolPaths.Unshare, args);
     }
 }
