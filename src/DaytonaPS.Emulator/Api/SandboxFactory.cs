@@ -143,7 +143,8 @@ internal static class SandboxFactory
             // The scheduler pins the sandbox to the first preferred type with capacity; the emulator has them all.
             GpuType = gpu > 0 ? body.GpuType?.FirstOrDefault() ?? GpuTypes[0] : null,
             Spot = body.Spot == true,
-            AutoStopInterval = defaultPause ? 0 : body.AutoStopInterval ?? 15,
+            // A non-zero auto-pause turns the default auto-stop off (at most one of them is non-zero).
+            AutoStopInterval = defaultPause || body.AutoPauseInterval is > 0 ? body.AutoStopInterval ?? 0 : body.AutoStopInterval ?? 15,
             AutoPauseInterval = defaultPause ? 60 : body.AutoPauseInterval ?? 0,
             AutoArchiveInterval = ArchiveInterval(body.AutoArchiveInterval ?? 10080),
             AutoDeleteInterval = body.AutoDeleteInterval ?? -1,

@@ -206,10 +206,17 @@ public sealed class SetDaytonaSandboxCommand : DaytonaSandboxCmdlet
                 }, ct).ConfigureAwait(false);
             }
             if (_secretMounts is not null) await api.UpdateSecretsAsync(id, _secretMounts, ct).ConfigureAwait(false);
+            ToolboxClient? toolbox = null;
             if (_setEnv is not null || RemoveEnvironment is not null)
             {
-                var (toolbox, _) = await ToolboxClient.ForSandboxAsync(api, id, known, ct).ConfigureAwait(false);
+                toolbox = (await ToolboxClient.ForSandboxAsync(api, id, known, ct).ConfigureAwait(false)).Client;
                 await toolbox.UpdateEnvAsync(_setEnv, RemoveEnvironment, ct).ConfigureAwait(false);
+            }
+            if (_secretMounts is not null || toolbox is not null)
+            {
+                // Invoke-DaytonaCommand reuses session shells, which keep the environment they started with.
+                toolbox ??= (await ToolboxClient.ForSandboxAsync(api, id, known, ct).ConfigureAwait(false)).Client;
+                await RetireSessionsAsync(pipe, toolbox).ConfigureAwait(false);
             }
             if (TouchActivity) await api.TouchActivityAsync(id, ct).ConfigureAwait(false);
         }
@@ -217,6 +224,23 @@ public sealed class SetDaytonaSandboxCommand : DaytonaSandboxCmdlet
         {
             var fresh = await FetchAsync(pipe, id, ct).ConfigureAwait(false);
             pipe.WriteObject(new DaytonaPS.Sandbox(fresh));
+        }
+    }
+
+    /// <summary>Best effort: a session that cannot be deleted now ends with the sandbox.</summary>
+    private static async Task RetireSessionsAsync(CmdletPipe pipe, ToolboxClient toolbox)
+    {
+        foreach (var session in ExecSessionPool.Shared.Retire(toolbox.BaseUrl))
+        {
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await toolbox.DeleteSessionAsync(session.Id, cts.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is DaytonaApiException || ex is OperationCanceledException)
+            {
+                pipe.WriteDebug($"Could not delete exec session {session.Id}: {ex.Message}");
+            }
         }
     }
 }
