@@ -179,4 +179,20 @@ public sealed class SecretCmdletTests : IClassFixture<EmulatorFixture>
         Assert.Equal($"{prefix}_3", r.Output[2].ToString());
         Assert.Equal(0, (int)r.Output[3].BaseObject);
     }
+
+    [Fact]
+    public void SecretNamesCompleteForTheSecretCmdlets()
+    {
+        var name = Unique("comp");
+        var r = Run($$"""
+            New-DaytonaSecret -Name '{{name}}' -Value (ConvertTo-SecureString 'x' -AsPlainText -Force) | Out-Null
+            foreach ($cmd in 'Get-DaytonaSecret', 'Set-DaytonaSecret', 'Remove-DaytonaSecret') {
+                $line = "$cmd -Name {{name[..7]}}"
+                (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText -join ','
+            }
+            Remove-DaytonaSecret -Name '{{name}}' -Force
+            """).AssertNoErrors();
+        Assert.All(r.Output, o => Assert.Equal(name, o.ToString()));
+        Assert.Equal(3, r.Output.Count);
+    }
 }
