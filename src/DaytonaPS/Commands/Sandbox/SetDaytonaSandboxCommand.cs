@@ -152,7 +152,7 @@ public sealed class SetDaytonaSandboxCommand : DaytonaSandboxCmdlet
         if (DomainAllowList is not null) changes.Add(DomainAllowList.Length == 0 ? "clear domain allow list" : "domain allow list " + string.Join(",", DomainAllowList));
         if (_secretMounts is not null) changes.Add(_secretMounts.Count == 0 ? "detach all secrets" : "secrets " + string.Join(", ", System.Linq.Enumerable.Select(_secretMounts, m => string.Join(",", m.Keys))));
         // Names only: values may be sensitive and -WhatIf/-Confirm text lands in transcripts.
-        if (_setEnv is not null) changes.Add("set environment " + string.Join(", ", _setEnv.Keys));
+        if (_setEnv is not null) changes.Add("environment " + string.Join(", ", _setEnv.Keys));
         if (RemoveEnvironment is not null) changes.Add("remove environment " + string.Join(", ", RemoveEnvironment));
         if (TouchActivity) changes.Add("record activity");
         _changes = string.Join("; ", changes);
