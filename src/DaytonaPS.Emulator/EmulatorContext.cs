@@ -24,6 +24,7 @@ public sealed class EmulatorContext : IDisposable
         Store = new SandboxStore(this);
         Snapshots = new SnapshotStore(this);
         Volumes = new VolumeStore(this);
+        Secrets = new SecretStore();
         Runtime = DaytonaPS.Emulator.Runtime.RuntimeSelector.Select(options, Path.Combine(dataDir, "sandboxes"));
         DaytonaPS.Emulator.Runtime.HostFiles.EmptyTrash(Path.Combine(dataDir, "sandboxes"));
     }
@@ -50,6 +51,7 @@ public sealed class EmulatorContext : IDisposable
     public SandboxStore Store { get; }
     public SnapshotStore Snapshots { get; }
     public VolumeStore Volumes { get; }
+    public SecretStore Secrets { get; }
 
     /// <summary>Latency, fault and rate-limit settings; changeable at runtime through /_emulator/faults.</summary>
     public FaultSettings Faults { get; }

@@ -27,7 +27,54 @@ public sealed class SandboxRecord
     public volatile string State = "creating";
 
     public string User { get; set; } = "daytona";
+
+    /// <summary>The create body's env: what the Sandbox object shows as <c>env</c>.</summary>
     public Dictionary<string, string> Env { get; set; } = new();
+
+    /// <summary>Mounted secrets: env name -> the secret's placeholder (never its value).</summary>
+    public Dictionary<string, string> SecretEnv { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The daemon's process environment, which new commands, sessions and terminals inherit: the create env and the
+    /// secret placeholders, then what POST /env and PUT /secrets changed. A (re)start from stopped or archived builds
+    /// it again from the first two (the daemon is a new process). Read and changed under <see cref="DaemonEnvSync"/>.
+    /// </summary>
+    private Dictionary<string, string>? _daemonEnv;
+    internal readonly object DaemonEnvSync = new();
+
+    internal Dictionary<string, string> DaemonEnvSnapshot()
+    {
+        lock (DaemonEnvSync) return new Dictionary<string, string>(_daemonEnv ??= FreshDaemonEnv(), StringComparer.Ordinal);
+    }
+
+    /// <summary>Changes the daemon env under its lock and returns the result.</summary>
+    internal Dictionary<string, string> ChangeDaemonEnv(Action<Dictionary<string, string>> change)
+    {
+        lock (DaemonEnvSync)
+        {
+            change(_daemonEnv ??= FreshDaemonEnv());
+            return new Dictionary<string, string>(_daemonEnv, StringComparer.Ordinal);
+        }
+    }
+
+    /// <summary>The daemon starts again: its env is the create env plus the secret placeholders.</summary>
+    internal void ResetDaemonEnv()
+    {
+        lock (DaemonEnvSync) _daemonEnv = FreshDaemonEnv();
+    }
+
+    private Dictionary<string, string> FreshDaemonEnv()
+    {
+        var env = new Dictionary<string, string>(Env, StringComparer.Ordinal);
+        // outboundProxyUrl is applied as the standard proxy variables (spec 0.218: "injecting the standard
+        // HTTP(S)_PROXY environment variables at creation").
+        if (!string.IsNullOrEmpty(OutboundProxyUrl))
+        {
+            foreach (var name in new[] { "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy" }) env[name] = OutboundProxyUrl;
+        }
+        foreach (var (name, placeholder) in SecretEnv) env[name] = placeholder;
+        return env;
+    }
 
     /// <summary>Processes and filesystem root of this sandbox (owned by the toolbox side).</summary>
     public SandboxRuntime Runtime { get; }
@@ -83,6 +130,7 @@ public sealed class SandboxRecord
 
     public string SandboxClass { get; init; } = "container";
     public bool Kvm { get; init; }
+    public bool Spot { get; init; }
     public string? LinkedSandboxId { get; init; }
 
     /// <summary>The standard preview token; it changes when the sandbox (re)starts.</summary>

@@ -257,3 +257,61 @@ Describe 'examples/azure-pipelines.yml and a simulated pipeline run' {
         Get-DaytonaSandbox | Should -BeNullOrEmpty
     }
 }
+
+Describe 'examples/azure-pipelines-secret.yml and examples/secret-for-one-run: a pipeline secret as a Daytona secret for one run' {
+    BeforeAll {
+        $Script = 'examples/secret-for-one-run/Invoke-WithDaytonaSecret.ps1'
+        $Yaml = Get-Content (Join-Path $Root 'examples/azure-pipelines-secret.yml') -Raw
+        # Built from two halves so that the whole value appears nowhere in this file's text either.
+        $Canary = 'CANARY_PIPELINE_' + 'SECRET_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+    }
+    BeforeEach { Get-DaytonaSandbox | Remove-DaytonaSandbox -Force -Wait }
+
+    It 'maps both secret variables under env:, passes only parameters the script has, and always cleans up' {
+        $Yaml | Should -Match ([regex]::Escape("filePath: $Script"))
+        $Yaml | Should -Match 'NPM_TOKEN_VALUE: \$\(NpmToken\)'
+        ([regex]::Matches($Yaml, 'DAYTONA_API_KEY: \$\(DaytonaApiKey\)')).Count | Should -Be 2
+        $Yaml | Should -Match 'condition: always\(\)'
+        $Yaml | Should -Match 'Remove-DaytonaSecret -Force'
+        $arguments = [regex]::Match($Yaml, '(?m)^\s+arguments: (.+)$').Groups[1].Value
+        $arguments | Should -Not -Match 'NpmToken' -Because 'the value never goes on a command line'
+        $parameters = (Get-Command (Join-Path $Root $Script)).Parameters.Keys
+        [regex]::Matches($arguments, '(?<=^| )-(\w+)(?= )').Value | ForEach-Object { $_.TrimStart('-') } | Should -BeIn $parameters
+    }
+
+    It 'runs the command with the placeholder, never the value, and removes the secret and the sandbox (simulated run)' {
+        $name = 'ado_' + (Get-Random -Maximum 100000) + '_npm'
+        $run = Invoke-Example $Script '-SecretName', $name, '-ValueVariable', 'NPM_TOKEN_VALUE', '-EnvironmentName', 'NPM_TOKEN',
+            '-AllowedHost', 'registry.npmjs.org', '-Command', 'echo "token=$NPM_TOKEN"; env | grep -c CANARY || true' `
+            -Environment @{ TF_BUILD = 'True'; NPM_TOKEN_VALUE = $Canary }
+        $run.ExitCode | Should -Be 0 -Because $run.Text
+        $run.Text | Should -Match "created Daytona secret $name for registry\.npmjs\.org"
+        $run.Text | Should -Match 'token=dtn_secret_'
+        $run.Lines | Should -Contain '0' -Because 'nothing in the sandbox environment holds the value'
+        $run.Text | Should -Not -Match $Canary
+        $run.Text | Should -Not -Match $Emu.ApiKey
+        Get-AgentCommand $run.Lines | Should -BeNullOrEmpty
+        Get-DaytonaSecret -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Get-DaytonaSandbox -Label @{ 'ci-secret' = $name } | Should -BeNullOrEmpty
+    }
+
+    It 'exits with the command''s exit code and still removes the secret when the command fails' {
+        $name = 'ado_' + (Get-Random -Maximum 100000) + '_fail'
+        $run = Invoke-Example $Script '-SecretName', $name, '-ValueVariable', 'NPM_TOKEN_VALUE', '-EnvironmentName', 'NPM_TOKEN', '-Command', 'exit 3' `
+            -Environment @{ TF_BUILD = 'True'; NPM_TOKEN_VALUE = $Canary }
+        $run.ExitCode | Should -Be 3 -Because $run.Text
+        $run.Text | Should -Match 'for any host'
+        $run.Text | Should -Not -Match $Canary
+        Get-DaytonaSecret -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Get-DaytonaSandbox -Label @{ 'ci-secret' = $name } | Should -BeNullOrEmpty
+    }
+
+    It 'says how to map the variable when it is missing, and creates nothing' {
+        $name = 'ado_' + (Get-Random -Maximum 100000) + '_none'
+        $run = Invoke-Example $Script '-SecretName', $name, '-ValueVariable', 'NPM_TOKEN_VALUE', '-EnvironmentName', 'NPM_TOKEN', '-Command', 'true' `
+            -Environment @{ NPM_TOKEN_VALUE = $null }
+        $run.ExitCode | Should -Be 2
+        $run.Text | Should -Match "map the secret variable under the step's env:"
+        Get-DaytonaSecret -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+}

@@ -127,3 +127,28 @@ Describe 'Output and completion against the emulator' {
         }
     }
 }
+
+Describe 'The Daytona secret views' {
+    BeforeAll {
+        function New-SecretView([string[]] $Hosts) {
+            New-View 'DaytonaPS.DaytonaSecret' @{
+                Id = '0b9d0c36-1a52-4bd6-9a4e-5b1f2a0f7c11'; Name = 'anthropic_prod'; Description = 'the agent platform''s model key, rotated monthly'
+                Placeholder = 'dtn_secret_a7f3b2c1e9d4f6g8h0j2k4m6'; Hosts = $Hosts; CreatedAt = [datetime]'2026-12-01'; UpdatedAt = [datetime]'2026-12-02'
+            }
+        }
+    }
+
+    It 'fits 80 columns and says "(any host)" for a secret without hosts' {
+        $lines = @((New-SecretView -Hosts @()) | Format-Table | Out-String -Width 80) -split "`r?`n" | Where-Object { $_.Trim() }
+        $lines | ForEach-Object { $_.TrimEnd().Length | Should -BeLessOrEqual 80 }
+        ($lines -join "`n") | Should -Match 'anthropic_prod\s+\(any host\)\s+2026-12-02'
+    }
+
+    It 'lists the hosts and the placeholder, and has no value to show' {
+        $text = (New-SecretView -Hosts 'api.anthropic.com', '*.anthropic.com') | Format-List | Out-String
+        $text | Should -Match 'Hosts\s+: api\.anthropic\.com, \*\.anthropic\.com'
+        $text | Should -Match 'Placeholder\s+: dtn_secret_'
+        $text | Should -Not -Match 'Value'
+        [DaytonaPS.DaytonaSecret].GetProperties().Name | Should -Not -Contain 'Value'
+    }
+}

@@ -8,6 +8,7 @@ public static class ApiEndpoints
         SandboxEndpoints.Map(app);
         SnapshotEndpoints.Map(app);
         VolumeEndpoints.Map(app);
+        SecretEndpoints.Map(app);
         MiscEndpoints.Map(app);
     }
 }

@@ -87,6 +87,27 @@ internal static class SandboxEndpoints
             return Update(ctx, id, s => NetworkSettingsRules.Apply(s, body));
         });
 
+        // Replaces the mounted secrets; new commands see the placeholders at once (the daemon env is reconciled
+        // as Daytona's server does through the toolbox's POST /env with unsetValuePrefix).
+        g.MapPut("/{id}/secrets", async (string id, HttpContext http, EmulatorContext ctx) =>
+        {
+            var body = await JsonBody.ReadAsync<UpdateSandboxSecretsRequest>(http);
+            if (body.Secrets is null) throw new DaytonaHttpException(400, "secrets must be an array");
+            var mounts = ctx.Secrets.ResolveMounts(body.Secrets);
+            return Update(ctx, id, s =>
+            {
+                s.SecretEnv = mounts;
+                s.ChangeDaemonEnv(env =>
+                {
+                    foreach (var (name, value) in env.ToList())
+                    {
+                        if (value.StartsWith(SecretStore.PlaceholderPrefix, StringComparison.Ordinal) && !mounts.ContainsKey(name)) env.Remove(name);
+                    }
+                    foreach (var (name, placeholder) in mounts) env[name] = placeholder;
+                });
+            });
+        });
+
         g.MapGet("/{id}/toolbox-proxy-url", (string id, EmulatorContext ctx) =>
         {
             Find(ctx, id);

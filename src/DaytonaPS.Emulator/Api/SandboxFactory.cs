@@ -39,6 +39,16 @@ internal static class SandboxFactory
                 throw new DaytonaHttpException(400, $"Snapshot {wanted} is {snapshot.State}");
         }
 
+        // DTO validation (class-validator) of the enum and URL fields.
+        foreach (var type in body.GpuType ?? [])
+        {
+            if (!GpuTypes.Contains(type))
+                throw new DaytonaHttpException(400, $"each value in gpuType must be one of the following values: {string.Join(", ", GpuTypes)}");
+        }
+        if (body.OutboundProxyUrl is { Length: > 0 } proxy
+            && !(Uri.TryCreate(proxy, UriKind.Absolute, out var proxyUri) && proxyUri.Scheme is "http" or "https" && proxyUri.Host.Length > 0))
+            throw new DaytonaHttpException(400, "outboundProxyUrl must be an http or https URL");
+
         CheckMin(body.AutoStopInterval, "autoStopInterval", 0);
         CheckMin(body.AutoPauseInterval, "autoPauseInterval", 0);
         CheckMin(body.AutoArchiveInterval, "autoArchiveInterval", 0);
@@ -47,6 +57,30 @@ internal static class SandboxFactory
         CheckMin(body.Memory, "memory", 1);
         CheckMin(body.Disk, "disk", 1);
         CheckMin(body.Gpu, "gpu", 0);
+
+        // Declarative builds (sandbox.service v0.190): a GPU sandbox is deleted when it first stops.
+        var gpu = snapshot?.Gpu ?? body.Gpu ?? 0;
+        var ephemeral = body.AutoDeleteInterval == 0;
+        if (body.BuildInfo is not null && gpu > 0 && !ephemeral)
+            throw new DaytonaHttpException(400, "GPU sandboxes must be ephemeral - set autoDeleteInterval to 0");
+        if (body.Spot == true && gpu <= 0)
+            throw new DaytonaHttpException(400, "spot is only supported for GPU sandboxes");
+
+        // autoPauseInterval (spec 0.218): pausable classes only, never ephemeral, exclusive with a non-zero auto-stop.
+        var sandboxClass = snapshot?.SandboxClass ?? "container";
+        var pausable = sandboxClass is "linux-vm" or "windows";
+        if (body.AutoPauseInterval is > 0)
+        {
+            if (body.AutoStopInterval is > 0)
+                throw new DaytonaHttpException(400, "autoStopInterval and autoPauseInterval are mutually exclusive. Set at most one of them to a non-zero value");
+            if (ephemeral) throw new DaytonaHttpException(400, "Ephemeral sandboxes cannot have auto-pause enabled. Set autoPauseInterval to 0");
+            if (!pausable) throw new DaytonaHttpException(422, "Auto-pause is not supported for this sandbox");
+        }
+        // Neither given on a pausable class: auto-pause after an hour, auto-stop off.
+        var defaultPause = pausable && !ephemeral && body.AutoPauseInterval is null && body.AutoStopInterval is null;
+
+        if (body.NetworkAllowList is { } networks && networks.Trim().Length > 0) NetworkSettingsRules.ValidateNetworks(networks);
+        if (body.DomainAllowList is { } domains && domains.Trim().Length > 0) NetworkSettingsRules.ValidateDomains(domains);
 
         var cpu = snapshot?.Cpu ?? body.Cpu ?? 1;
         var memory = snapshot?.Mem ?? body.Memory ?? 1;
@@ -66,13 +100,21 @@ internal static class SandboxFactory
         }
         VolumeMountRules.Check(volumes);
 
+        // resolveLinkedSandbox (sandbox.service v0.190).
         string? linked = null;
         if (!string.IsNullOrEmpty(body.LinkedSandbox))
         {
-            if (body.AutoDeleteInterval != 0)
-                throw new DaytonaHttpException(400, "A linked sandbox must be ephemeral (autoDeleteInterval 0)");
-            linked = context.Store.Get(body.LinkedSandbox).Id;
+            if (!ephemeral)
+                throw new DaytonaHttpException(400, "Linked sandboxes must be ephemeral (set autoDeleteInterval to 0)");
+            var target0 = context.Store.Get(body.LinkedSandbox);
+            if (target0.LinkedSandboxId is not null)
+                throw new DaytonaHttpException(400, $"Linked sandbox {target0.Id} is itself linked to another sandbox; chained links are not allowed");
+            if (target0.State is not ("started" or "stopped"))
+                throw new DaytonaHttpException(400, $"Linked sandbox must be in STARTED or STOPPED state with an assigned runner (current: {target0.State})");
+            linked = target0.Id;
         }
+
+        var secretEnv = context.Secrets.ResolveMounts(body.Secrets);
 
         var id = Guid.NewGuid().ToString();
         var runtime = SandboxRuntime.Create(context, id, snapshot?.Name, body.User,
@@ -95,20 +137,24 @@ internal static class SandboxFactory
             OtelEndpointOverride = body.OtelEndpointOverride,
             Target = target,
             Cpu = cpu,
-            Gpu = snapshot?.Gpu ?? body.Gpu ?? 0,
+            Gpu = gpu,
             Memory = memory,
             Disk = disk,
-            GpuType = body.GpuType?.FirstOrDefault(),
-            AutoStopInterval = body.AutoStopInterval ?? 15,
-            AutoPauseInterval = body.AutoPauseInterval ?? 0,
+            // The scheduler pins the sandbox to the first preferred type with capacity; the emulator has them all.
+            GpuType = gpu > 0 ? body.GpuType?.FirstOrDefault() ?? GpuTypes[0] : null,
+            Spot = body.Spot == true,
+            // A non-zero auto-pause turns the default auto-stop off (at most one of them is non-zero).
+            AutoStopInterval = defaultPause || body.AutoPauseInterval is > 0 ? body.AutoStopInterval ?? 0 : body.AutoStopInterval ?? 15,
+            AutoPauseInterval = defaultPause ? 60 : body.AutoPauseInterval ?? 0,
             AutoArchiveInterval = ArchiveInterval(body.AutoArchiveInterval ?? 10080),
             AutoDeleteInterval = body.AutoDeleteInterval ?? -1,
             AutoDestroyAt = body.TtlMinutes is > 0 ? now + context.Store.MinuteLength * body.TtlMinutes.Value : null,
             Volumes = volumes,
             BuildInfo = body.BuildInfo is null ? null : BuildInfo(body.BuildInfo, now),
-            SandboxClass = snapshot?.SandboxClass ?? "container",
+            SandboxClass = sandboxClass,
             Kvm = body.Kvm ?? false,
             LinkedSandboxId = linked,
+            SecretEnv = secretEnv,
         };
 
         runtime.Container.SetLimits(cpu, memory);
@@ -125,7 +171,9 @@ internal static class SandboxFactory
         return sandbox;
     }
 
-    /// <summary>autoArchiveInterval 0 means "the maximum" (config maxAutoArchiveInterval).</summary>
+    /// <summary>GpuType as the 0.218 API spec lists it.</summary>
+    public static readonly string[] GpuTypes = ["H100", "H200", "B300", "RTX-PRO-6000", "RTX-4090", "RTX-5090", "MI355X"];
+
     /// <summary>resolveAutoArchiveInterval: 0 means the maximum, and anything above the maximum is capped to it.</summary>
     public static int ArchiveInterval(int minutes) => minutes == 0 ? EmulatorContext.MaxAutoArchiveInterval : Math.Min(minutes, EmulatorContext.MaxAutoArchiveInterval);
 
@@ -180,6 +228,7 @@ internal static class SandboxFactory
         Memory = s.Memory,
         Disk = s.Disk,
         GpuType = s.GpuType,
+        Spot = s.Spot,
         State = s.State,
         DesiredState = s.DesiredState,
         ErrorReason = s.ErrorReason,

@@ -22,6 +22,8 @@ internal static class SandboxLifecycle
 
         s.Touch();
         s.PreviewToken = SandboxRecord.NewToken(16);
+        // A resumed sandbox keeps its memory, so its daemon keeps the env it had; any other start runs a new daemon.
+        if (s.State != "paused") s.ResetDaemonEnv();
         var transitional = s.State switch
         {
             "archived" => "restoring",

@@ -39,6 +39,7 @@ public static class ToolboxEndpoints
 
         group.MapGet("/work-dir", () => Results.Json(new { dir = SandboxPaths.WorkDir }, JsonDefaults.Options));
         group.MapGet("/user-home-dir", () => Results.Json(new { dir = SandboxPaths.HomeDir }, JsonDefaults.Options));
+        group.MapPost("/env", (Delegate)UpdateEnvAsync);
         group.MapGet("/version", () => Results.Json(new Dictionary<string, string> { ["version"] = "v0.0.0-emulator" }, JsonDefaults.Options));
         ProcessEndpoints.Map(group);
         SessionEndpoints.Map(group);
@@ -48,6 +49,42 @@ public static class ToolboxEndpoints
         CodeRunEndpoints.Map(group);
         InterpreterEndpoints.Map(group);
         GitEndpoints.Map(group);
+    }
+
+    /// <summary>
+    /// POST /env {set?, unset?, unsetValuePrefix?}: unset first (by name, then every variable whose value has the
+    /// prefix and whose name is not being set), then set; the answer is the resulting env. Later commands see it.
+    /// </summary>
+    private static async Task<IResult> UpdateEnvAsync(HttpContext http)
+    {
+        var request = await ReadJsonAsync<UpdateEnvRequest>(http);
+        foreach (var name in (request.Set?.Keys ?? Enumerable.Empty<string>()).Concat(request.Unset ?? []))
+        {
+            if (string.IsNullOrEmpty(name) || name.Contains('=') || name.Contains('\0'))
+                throw ToolboxException.BadRequest($"invalid environment variable name '{name}'");
+        }
+        if (request.Set is not null && request.Set.Values.Any(v => v is null || v.Contains('\0')))
+            throw ToolboxException.BadRequest("environment variable values must be strings without NUL characters");
+        var result = http.Sandbox().ChangeDaemonEnv(env =>
+        {
+            foreach (var name in request.Unset ?? []) env.Remove(name);
+            if (!string.IsNullOrEmpty(request.UnsetValuePrefix))
+            {
+                foreach (var (name, value) in env.ToList())
+                {
+                    if (value.StartsWith(request.UnsetValuePrefix, StringComparison.Ordinal) && request.Set?.ContainsKey(name) != true) env.Remove(name);
+                }
+            }
+            foreach (var (name, value) in request.Set ?? []) env[name] = value;
+        });
+        return Results.Json(result, JsonDefaults.Options);
+    }
+
+    private sealed class UpdateEnvRequest
+    {
+        public Dictionary<string, string>? Set { get; set; }
+        public List<string>? Unset { get; set; }
+        public string? UnsetValuePrefix { get; set; }
     }
 
     /// <summary>The sandbox the current toolbox request addresses (set by the group filter).</summary>
@@ -96,7 +133,7 @@ public static class ToolboxEndpoints
     public static List<KeyValuePair<string, string>> CommandEnvironment(SandboxRecord sandbox, IDictionary<string, string>? extra = null)
     {
         var env = new List<KeyValuePair<string, string>> { new("USER", sandbox.User), new("LOGNAME", sandbox.User) };
-        env.AddRange(sandbox.Env);
+        env.AddRange(sandbox.DaemonEnvSnapshot());
         if (extra is not null) env.AddRange(extra);
         foreach (var (name, value) in env)
         {

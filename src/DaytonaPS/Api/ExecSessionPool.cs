@@ -101,6 +101,23 @@ internal sealed class ExecSessionPool
         return ForgetThrough(key, generation);
     }
 
+    /// <summary>
+    /// The sandbox's environment changed (POST /env, PUT /secrets): sessions made so far keep the old one, so every
+    /// one is forgotten (rented ones are dropped when they come back) and the idle ones are handed to the caller to
+    /// delete in the sandbox.
+    /// </summary>
+    public List<ExecSession> Retire(string key)
+    {
+        var sandbox = For(key);
+        lock (sandbox)
+        {
+            var idle = new List<ExecSession>(sandbox.Idle);
+            sandbox.Idle.Clear();
+            sandbox.Generation++;
+            return idle;
+        }
+    }
+
     private int ForgetThrough(string key, long generation)
     {
         var sandbox = For(key);

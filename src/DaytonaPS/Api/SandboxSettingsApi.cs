@@ -28,6 +28,10 @@ internal static class SandboxSettingsApi
     public static Task TouchActivityAsync(this DaytonaApiClient api, string id, CancellationToken ct) =>
         api.SendNoContentAsync(HttpMethod.Post, Sandbox(id) + "/last-activity", null, RetryMode.Idempotent, ct);
 
+    /// <summary>PUT /sandbox/{id}/secrets: the complete set of mounted Daytona secrets (an empty list detaches all).</summary>
+    public static Task<SandboxDto?> UpdateSecretsAsync(this DaytonaApiClient api, string id, List<Dictionary<string, string>> secrets, CancellationToken ct) =>
+        api.SendJsonAsync<SandboxDto>(HttpMethod.Put, Sandbox(id) + "/secrets", new UpdateSandboxSecretsDto { Secrets = secrets }, RetryMode.Idempotent, ct);
+
     public static Task ExpireSignedPreviewUrlAsync(this DaytonaApiClient api, string id, int port, string token, CancellationToken ct) =>
         api.SendNoContentAsync(HttpMethod.Post, Sandbox(id) + "/ports/" + port.ToString(CultureInfo.InvariantCulture) + "/signed-preview-url/" + DaytonaApiClient.Segment(token) + "/expire",
             null, RetryMode.Idempotent, ct);

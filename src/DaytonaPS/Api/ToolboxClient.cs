@@ -86,6 +86,20 @@ internal sealed class ToolboxClient
         using var response = await _api.SendAsync(method, Uri(path), body is null ? null : () => DaytonaApiClient.JsonContent(body), retry, ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// POST /env (the SDK's updateEnv): removes <paramref name="unset"/>, then sets <paramref name="set"/> in the
+    /// daemon's environment, which processes started afterwards inherit. Running ones keep theirs.
+    /// </summary>
+    public Task UpdateEnvAsync(IDictionary<string, string>? set, IList<string>? unset, CancellationToken ct) =>
+        NoContentAsync(HttpMethod.Post, "/env", new UpdateEnvDto { Set = set is null ? null : new Dictionary<string, string>(set), Unset = unset is null ? null : new List<string>(unset) },
+            RetryMode.Idempotent, ct);
+
+    private sealed class UpdateEnvDto
+    {
+        public Dictionary<string, string>? Set { get; set; }
+        public List<string>? Unset { get; set; }
+    }
+
     private static string SessionPath(string sessionId) => "/process/session/" + DaytonaApiClient.Segment(sessionId);
 
     /// <summary>POST /process/session. With <paramref name="existingIsFine"/>, a 409 (already exists) is success.</summary>

@@ -51,6 +51,10 @@ internal sealed class SandboxDto
     public string? RunnerId { get; set; }
     public string? ToolboxProxyUrl { get; set; }
     public string? DaemonVersion { get; set; }
+    public bool? Spot { get; set; }
+    public bool? Kvm { get; set; }
+    public string? LinkedSandboxId { get; set; }
+    public string? OutboundProxyUrl { get; set; }
 
     /// <summary>Fields this client does not know yet (Daytona adds fields often).</summary>
     [JsonExtensionData]
@@ -96,6 +100,16 @@ internal sealed class CreateSandboxDto
     public List<SandboxVolumeDto>? Volumes { get; set; }
     public bool? NetworkBlockAll { get; set; }
     public string? NetworkAllowList { get; set; }
+    public string? DomainAllowList { get; set; }
+    public int? AutoPauseInterval { get; set; }
+    public int? TtlMinutes { get; set; }
+    public List<string>? GpuType { get; set; }
+    public bool? Spot { get; set; }
+    public bool? Kvm { get; set; }
+    public string? LinkedSandbox { get; set; }
+    public string? OutboundProxyUrl { get; set; }
+    /// <summary>One {ENV_NAME: secretName} object per mounted Daytona secret.</summary>
+    public List<Dictionary<string, string>>? Secrets { get; set; }
 }
 
 internal sealed class LabelsDto

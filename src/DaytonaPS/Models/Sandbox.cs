@@ -53,6 +53,11 @@ public sealed class Sandbox
         RunnerId = dto.RunnerId;
         ToolboxProxyUrl = dto.ToolboxProxyUrl;
         DaemonVersion = dto.DaemonVersion;
+        Language = dto.Labels is not null && dto.Labels.TryGetValue(SandboxOperations.LanguageLabel, out var language) ? language : null;
+        Spot = dto.Spot ?? false;
+        Kvm = dto.Kvm ?? false;
+        LinkedSandboxId = dto.LinkedSandboxId;
+        OutboundProxyUrl = WithoutUserInfo(dto.OutboundProxyUrl);
         Volumes = dto.Volumes is null
             ? Array.Empty<SandboxVolume>()
             : dto.Volumes.Select(v => new SandboxVolume(v.VolumeId, v.MountPath, v.Subpath)).ToArray();
@@ -114,6 +119,17 @@ public sealed class Sandbox
     public string? DaemonVersion { get; }
     public IReadOnlyList<SandboxVolume> Volumes { get; }
 
+    /// <summary>The code toolbox language (label code-toolbox-language): python, typescript or javascript.</summary>
+    public string? Language { get; }
+    /// <summary>A spot GPU sandbox, which Daytona may end without notice.</summary>
+    public bool Spot { get; }
+    /// <summary>Nested virtualisation (KVM) inside the sandbox.</summary>
+    public bool Kvm { get; }
+    /// <summary>The sandbox this one was linked to at create (same runner, local network between them).</summary>
+    public string? LinkedSandboxId { get; }
+    /// <summary>The HTTP(S) proxy its egress goes through, without any user name or password in the URL.</summary>
+    public string? OutboundProxyUrl { get; }
+
     /// <summary>True for started, stopped, archived and paused.</summary>
     public bool IsStable => SandboxStates.IsStable(State);
 
@@ -134,6 +150,14 @@ public sealed class Sandbox
     /// <summary>"sandbox 'web-1' (3c1e...)", or "sandbox 'x'" when the name is unknown or is the id.</summary>
     internal static string Describe(string id, string? name) =>
         string.IsNullOrEmpty(name) || name == id ? $"sandbox '{id}'" : $"sandbox '{name}' ({id})";
+
+    /// <summary>A proxy URL may carry credentials (http://user:pass@host): they are never kept on the object.</summary>
+    private static string? WithoutUserInfo(string? url)
+    {
+        if (string.IsNullOrEmpty(url)) return null;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri)) return "(not a URL)";
+        return string.IsNullOrEmpty(uri.UserInfo) ? url : new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri.ToString();
+    }
 
     private static string? BaseImage(string? dockerfile)
     {

@@ -100,9 +100,58 @@ public sealed class NewDaytonaSandboxCommand : DaytonaApiCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? NetworkAllowList { get; set; }
 
+    /// <summary>Domains the sandbox may reach (at most 10, '*.example.com' allowed).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? DomainAllowList { get; set; }
+
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? User { get; set; }
+
+    /// <summary>The code toolbox language Invoke-DaytonaCode uses (label code-toolbox-language); default python.</summary>
+    [Parameter]
+    [ValidateSet("python", "typescript", "javascript")]
+    public string? Language { get; set; }
+
+    /// <summary>Minutes of inactivity before the sandbox pauses (VM classes only); excludes a non-zero -AutoStopMinutes.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int AutoPauseMinutes { get; set; }
+
+    /// <summary>Minutes after creation when Daytona deletes the sandbox whatever its state; 0 = no TTL.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int TtlMinutes { get; set; }
+
+    /// <summary>GPU types in order of preference (H100, H200, B300, RTX-PRO-6000, RTX-4090, RTX-5090, MI355X); needs -Image and -Gpu.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? GpuType { get; set; }
+
+    /// <summary>A spot GPU sandbox: cheaper, and Daytona may end it without notice; needs -Gpu.</summary>
+    [Parameter]
+    public SwitchParameter Spot { get; set; }
+
+    /// <summary>Nested virtualisation (KVM) inside the sandbox.</summary>
+    [Parameter]
+    public SwitchParameter Kvm { get; set; }
+
+    /// <summary>Id or name of a sandbox to run beside (same runner, local network); needs -Ephemeral.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SandboxCompleter))]
+    public string? LinkedSandbox { get; set; }
+
+    /// <summary>HTTP(S) proxy for the sandbox's egress (Daytona sets HTTP_PROXY/HTTPS_PROXY in it).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Uri? OutboundProxyUrl { get; set; }
+
+    /// <summary>Daytona secrets to mount: @{ENV_NAME = 'secretName'}. The variable holds the secret's placeholder, never its value.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Hashtable? Secret { get; set; }
 
     /// <summary>Seconds to wait for 'started' (0 = no limit).</summary>
     [Parameter]
@@ -118,7 +167,7 @@ public sealed class NewDaytonaSandboxCommand : DaytonaApiCmdlet
 
     private bool Has(string name) => MyInvocation.BoundParameters.ContainsKey(name);
 
-    private static readonly string[] Resources = { nameof(Cpu), nameof(Memory), nameof(Disk), nameof(Gpu) };
+    private static readonly string[] Resources = { nameof(Cpu), nameof(Memory), nameof(Disk), nameof(Gpu), nameof(GpuType) };
 
     /// <summary>The host's UI, for the one message that must reach the user while the pipeline stops (see <see cref="Abandon"/>).</summary>
     private System.Management.Automation.Host.PSHostUserInterface? _ui;
@@ -128,6 +177,32 @@ public sealed class NewDaytonaSandboxCommand : DaytonaApiCmdlet
         if (Ephemeral && Has(nameof(AutoDeleteMinutes)) && AutoDeleteMinutes != 0)
         {
             ThrowInvalidArgument("-Ephemeral means -AutoDeleteMinutes 0; do not give both.");
+        }
+        var pauseProblem = SandboxSettingRules.CheckAutoPause(Has(nameof(AutoStopMinutes)) ? AutoStopMinutes : null,
+            Has(nameof(AutoPauseMinutes)) ? AutoPauseMinutes : null, Ephemeral || (Has(nameof(AutoDeleteMinutes)) && AutoDeleteMinutes == 0));
+        if (pauseProblem is not null) ThrowInvalidArgument(pauseProblem);
+        if (Language is not null && Label is not null && ParameterMaps.ToStringMap(Label).TryGetValue(SandboxOperations.LanguageLabel, out var labelled)
+            && !string.Equals(labelled, Language, StringComparison.Ordinal))
+        {
+            ThrowInvalidArgument($"-Language {Language} and the label {SandboxOperations.LanguageLabel}={labelled} disagree; give one of them.");
+        }
+        if ((GpuType is not null || Spot) && (!Has(nameof(Gpu)) || Gpu < 1))
+        {
+            ThrowInvalidArgument($"{(GpuType is not null ? "-GpuType" : "-Spot")} is for GPU sandboxes: add -Gpu 1 (or more) with -Image.");
+        }
+        if (LinkedSandbox is not null && !(Ephemeral || (Has(nameof(AutoDeleteMinutes)) && AutoDeleteMinutes == 0)))
+        {
+            ThrowInvalidArgument("A linked sandbox must be ephemeral: add -Ephemeral.");
+        }
+        if (OutboundProxyUrl is not null && !(OutboundProxyUrl.IsAbsoluteUri && (OutboundProxyUrl.Scheme == "http" || OutboundProxyUrl.Scheme == "https")))
+        {
+            // The URL may carry a password: it is not repeated here.
+            ThrowInvalidArgument("-OutboundProxyUrl must be an absolute http:// or https:// URL.");
+        }
+        if (Secret is not null)
+        {
+            SandboxSettingRules.SecretMounts(Secret, out var secretProblem);
+            if (secretProblem is not null) ThrowInvalidArgument(secretProblem, "Use -Secret @{ ENV_NAME = 'secret-name' }.");
         }
         var resources = Resources.Where(Has).ToList();
         if (resources.Count > 0 && ParameterSetName != ImageSet)
@@ -257,6 +332,14 @@ public sealed class NewDaytonaSandboxCommand : DaytonaApiCmdlet
             AutoDeleteInterval = Ephemeral ? 0 : Has(nameof(AutoDeleteMinutes)) ? AutoDeleteMinutes : null,
             NetworkBlockAll = NetworkBlockAll ? true : null,
             NetworkAllowList = NetworkAllowList is null ? null : string.Join(",", NetworkAllowList.Select(s => s.Trim())),
+            DomainAllowList = DomainAllowList is null ? null : string.Join(",", DomainAllowList.Select(s => s.Trim())),
+            AutoPauseInterval = Has(nameof(AutoPauseMinutes)) ? AutoPauseMinutes : null,
+            TtlMinutes = Has(nameof(TtlMinutes)) ? TtlMinutes : null,
+            Spot = Spot ? true : null,
+            Kvm = Kvm ? true : null,
+            LinkedSandbox = LinkedSandbox,
+            OutboundProxyUrl = OutboundProxyUrl?.OriginalString,
+            Secrets = Secret is null ? null : SandboxSettingRules.SecretMounts(Secret, out _),
             Volumes = Volume?.Select(v => new SandboxVolumeDto { VolumeId = v.VolumeId, MountPath = v.MountPath, Subpath = v.Subpath }).ToList(),
         };
         if (ParameterSetName == ImageSet)
@@ -266,6 +349,7 @@ public sealed class NewDaytonaSandboxCommand : DaytonaApiCmdlet
             if (Has(nameof(Memory))) body.Memory = Memory;
             if (Has(nameof(Disk))) body.Disk = Disk;
             if (Has(nameof(Gpu))) body.Gpu = Gpu;
+            if (GpuType is not null) body.GpuType = GpuType.Select(t => t.Trim()).ToList();
         }
         else
         {
@@ -273,7 +357,8 @@ public sealed class NewDaytonaSandboxCommand : DaytonaApiCmdlet
         }
         foreach (var label in ParameterMaps.ToStringMap(Label)) body.Labels[label.Key] = label.Value;
         // Daytona's SDKs always set the toolbox language label; code-run relies on it.
-        if (!body.Labels.ContainsKey(SandboxOperations.LanguageLabel)) body.Labels[SandboxOperations.LanguageLabel] = "python";
+        if (Language is not null) body.Labels[SandboxOperations.LanguageLabel] = Language;
+        else if (!body.Labels.ContainsKey(SandboxOperations.LanguageLabel)) body.Labels[SandboxOperations.LanguageLabel] = "python";
         foreach (var variable in ParameterMaps.ToStringMap(Environment)) body.Env[variable.Key] = variable.Value;
         return body;
     }

@@ -9,7 +9,7 @@ using DaytonaPS.Api;
 
 namespace DaytonaPS.Commands.Sandbox;
 
-/// <summary>Set-DaytonaSandbox: changes labels, auto-stop/archive/delete/pause intervals, the TTL, network rules and preview visibility, and records activity.</summary>
+/// <summary>Set-DaytonaSandbox: changes labels, auto-stop/archive/delete/pause intervals, the TTL, network rules, preview visibility, mounted Daytona secrets and the environment of new commands, and records activity.</summary>
 [Cmdlet(VerbsCommon.Set, "DaytonaSandbox", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = IdSet)]
 [OutputType(typeof(DaytonaPS.Sandbox))]
 public sealed class SetDaytonaSandboxCommand : DaytonaSandboxCmdlet
@@ -74,6 +74,22 @@ public sealed class SetDaytonaSandboxCommand : DaytonaSandboxCmdlet
     [ValidateNotNull]
     public string[]? DomainAllowList { get; set; }
 
+    /// <summary>Daytona secrets to mount, the complete new set: @{ENV_NAME = 'secretName'}; @{} detaches all.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Hashtable? Secret { get; set; }
+
+    /// <summary>Environment variables to set for commands started from now on (the sandbox must be started).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    [Alias("Env")]
+    public Hashtable? Environment { get; set; }
+
+    /// <summary>Environment variable names to remove for commands started from now on (the sandbox must be started).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? RemoveEnvironment { get; set; }
+
     /// <summary>Record activity now, so that the auto-stop timer starts again.</summary>
     [Parameter]
     public SwitchParameter TouchActivity { get; set; }
@@ -85,6 +101,8 @@ public sealed class SetDaytonaSandboxCommand : DaytonaSandboxCmdlet
     // while later piped input is bound, so it must not read MyInvocation.BoundParameters itself.
     private bool _setAutoStop, _setAutoArchive, _setAutoDelete, _setPublic, _setAutoPause, _setTtl, _setBlockAll;
     private string _changes = string.Empty;
+    private List<Dictionary<string, string>>? _secretMounts;
+    private Dictionary<string, string>? _setEnv;
 
     protected override void BeginProcessing()
     {
@@ -100,6 +118,25 @@ public sealed class SetDaytonaSandboxCommand : DaytonaSandboxCmdlet
         _setAutoPause = bound.ContainsKey(nameof(AutoPauseMinutes));
         _setTtl = bound.ContainsKey(nameof(TtlMinutes));
         _setBlockAll = bound.ContainsKey(nameof(NetworkBlockAll));
+        var pauseProblem = SandboxSettingRules.CheckAutoPause(_setAutoStop ? AutoStopMinutes : null, _setAutoPause ? AutoPauseMinutes : null,
+            _setAutoDelete && AutoDeleteMinutes == 0);
+        if (pauseProblem is not null) ThrowInvalidArgument(pauseProblem);
+        if (Secret is not null)
+        {
+            _secretMounts = SandboxSettingRules.SecretMounts(Secret, out var secretProblem);
+            if (secretProblem is not null) ThrowInvalidArgument(secretProblem, "Use -Secret @{ ENV_NAME = 'secret-name' }, or -Secret @{} to detach all.");
+        }
+        if (Environment is not null)
+        {
+            _setEnv = ParameterMaps.ToStringMap(Environment);
+            var envProblem = SandboxSettingRules.CheckEnvironmentNames(_setEnv.Keys);
+            if (envProblem is not null) ThrowInvalidArgument(envProblem);
+        }
+        if (RemoveEnvironment is not null)
+        {
+            var envProblem = SandboxSettingRules.CheckEnvironmentNames(RemoveEnvironment);
+            if (envProblem is not null) ThrowInvalidArgument(envProblem);
+        }
         var changes = new List<string>();
         if (Label is not null) changes.Add("merge labels");
         if (ReplaceLabel is not null) changes.Add("replace labels");
@@ -113,6 +150,10 @@ public sealed class SetDaytonaSandboxCommand : DaytonaSandboxCmdlet
         if (_setBlockAll) changes.Add(NetworkBlockAll ? "block all network" : "unblock network");
         if (NetworkAllowList is not null) changes.Add(NetworkAllowList.Length == 0 ? "clear network allow list" : "network allow list " + string.Join(",", NetworkAllowList));
         if (DomainAllowList is not null) changes.Add(DomainAllowList.Length == 0 ? "clear domain allow list" : "domain allow list " + string.Join(",", DomainAllowList));
+        if (_secretMounts is not null) changes.Add(_secretMounts.Count == 0 ? "detach all secrets" : "secrets " + string.Join(", ", System.Linq.Enumerable.Select(_secretMounts, m => string.Join(",", m.Keys))));
+        // Names only: values may be sensitive and -WhatIf/-Confirm text lands in transcripts.
+        if (_setEnv is not null) changes.Add("environment " + string.Join(", ", _setEnv.Keys));
+        if (RemoveEnvironment is not null) changes.Add("remove environment " + string.Join(", ", RemoveEnvironment));
         if (TouchActivity) changes.Add("record activity");
         _changes = string.Join("; ", changes);
         base.BeginProcessing();
@@ -164,12 +205,42 @@ public sealed class SetDaytonaSandboxCommand : DaytonaSandboxCmdlet
                     DomainAllowList = DomainAllowList is null ? null : string.Join(",", System.Linq.Enumerable.Select(DomainAllowList, d => d.Trim())),
                 }, ct).ConfigureAwait(false);
             }
+            if (_secretMounts is not null) await api.UpdateSecretsAsync(id, _secretMounts, ct).ConfigureAwait(false);
+            ToolboxClient? toolbox = null;
+            if (_setEnv is not null || RemoveEnvironment is not null)
+            {
+                toolbox = (await ToolboxClient.ForSandboxAsync(api, id, known, ct).ConfigureAwait(false)).Client;
+                await toolbox.UpdateEnvAsync(_setEnv, RemoveEnvironment, ct).ConfigureAwait(false);
+            }
+            if (_secretMounts is not null || toolbox is not null)
+            {
+                // Invoke-DaytonaCommand reuses session shells, which keep the environment they started with.
+                toolbox ??= (await ToolboxClient.ForSandboxAsync(api, id, known, ct).ConfigureAwait(false)).Client;
+                await RetireSessionsAsync(pipe, toolbox).ConfigureAwait(false);
+            }
             if (TouchActivity) await api.TouchActivityAsync(id, ct).ConfigureAwait(false);
         }
         if (PassThru)
         {
             var fresh = await FetchAsync(pipe, id, ct).ConfigureAwait(false);
             pipe.WriteObject(new DaytonaPS.Sandbox(fresh));
+        }
+    }
+
+    /// <summary>Best effort: a session that cannot be deleted now ends with the sandbox.</summary>
+    private static async Task RetireSessionsAsync(CmdletPipe pipe, ToolboxClient toolbox)
+    {
+        foreach (var session in ExecSessionPool.Shared.Retire(toolbox.BaseUrl))
+        {
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await toolbox.DeleteSessionAsync(session.Id, cts.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is DaytonaApiException || ex is OperationCanceledException)
+            {
+                pipe.WriteDebug($"Could not delete exec session {session.Id}: {ex.Message}");
+            }
         }
     }
 }
