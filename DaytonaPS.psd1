@@ -19,6 +19,7 @@
         'Get-DaytonaContext',
         'New-DaytonaSandbox',
         'Get-DaytonaSandbox',
+        'Get-DaytonaSandboxMetric',
         'Remove-DaytonaSandbox',
         'Start-DaytonaSandbox',
         'Stop-DaytonaSandbox',

@@ -83,7 +83,8 @@ public sealed class SandboxMetrics
         foreach (var id in _series.Keys.Where(id => !live.Contains(id))) _series.TryRemove(id, out _);
         if (started.Count == 0) return;
         var processes = ProcessTable.Read();
-        foreach (var s in started) Take(s, processes);
+        var now = DateTime.UtcNow;
+        foreach (var s in started) Take(s, processes, now);
     }
 
     /// <summary>
@@ -92,12 +93,16 @@ public sealed class SandboxMetrics
     /// </summary>
     public List<(string Name, List<(DateTime At, double Value)> Points)> Query(SandboxRecord sandbox, DateTime from, DateTime to, IReadOnlyCollection<string> names)
     {
-        if (sandbox.State == "started")
+        // A range that reaches the present gets a fresh sample (standing in for the one Daytona's daemon
+        // would have pushed just before), stamped no later than `to`: a client's "now" is a moment
+        // before the request arrives, and must still see it.
+        var now = DateTime.UtcNow;
+        if (sandbox.State == "started" && to >= now - TimeSpan.FromSeconds(5) && from <= now)
         {
             var series = _series.GetOrAdd(sandbox.Id, _ => new Series());
             bool stale;
-            lock (series.Sync) stale = DateTime.UtcNow - series.LastAt > TimeSpan.FromSeconds(1);
-            if (stale) Take(sandbox, ProcessTable.Read());
+            lock (series.Sync) stale = now - series.LastAt > TimeSpan.FromSeconds(1);
+            if (stale) Take(sandbox, ProcessTable.Read(), to < now ? to : now);
         }
         List<Sample> samples;
         if (!_series.TryGetValue(sandbox.Id, out var found)) samples = new();
@@ -134,7 +139,7 @@ public sealed class SandboxMetrics
         _ => null,
     };
 
-    private void Take(SandboxRecord sandbox, ProcessTable processes)
+    private void Take(SandboxRecord sandbox, ProcessTable processes, DateTime at)
     {
         var series = _series.GetOrAdd(sandbox.Id, _ => new Series());
         var now = DateTime.UtcNow;
@@ -151,7 +156,7 @@ public sealed class SandboxMetrics
             }
             series.LastTicks = ticks;
             series.LastAt = now;
-            series.Samples.Add(new Sample(now, cpu, rss, disk, sandbox.Cpu, sandbox.Memory, sandbox.Disk));
+            series.Samples.Add(new Sample(at, cpu, rss, disk, sandbox.Cpu, sandbox.Memory, sandbox.Disk));
             series.Samples.RemoveAll(x => now - x.At > Keep);
         }
     }
