@@ -20,6 +20,7 @@
         'New-DaytonaSandbox',
         'Get-DaytonaSandbox',
         'Get-DaytonaSandboxMetric',
+        'Get-DaytonaSandboxDirectory',
         'Remove-DaytonaSandbox',
         'Start-DaytonaSandbox',
         'Stop-DaytonaSandbox',
