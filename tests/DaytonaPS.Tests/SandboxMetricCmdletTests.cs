@@ -103,8 +103,12 @@ public sealed class SandboxMetricCmdletTests : IClassFixture<EmulatorFixture>
         fake.Enqueue(200, """[{"metricName":"daytona.sandbox.cpu.utilization","timestamp":"2026-12-01 10:01:00","value":12.5},{"metricName":"daytona.sandbox.cpu.utilization","timestamp":"2026-12-01T10:00:00Z","value":50}]""");
         var r = ModuleHost.Run($"""
             Connect-Daytona -ApiKey (ConvertTo-SecureString 'dtn_fake_key' -AsPlainText -Force) -ApiUrl '{fake.ApiUrl}' -SkipValidation -InformationAction Ignore
-            Get-DaytonaSandboxMetric -Id web-1 -MetricName daytona.sandbox.cpu.utilization, daytona.sandbox.cpu.limit -To ([datetime]::SpecifyKind([datetime]'2026-12-01T11:00:00', 'Utc'))
+            Get-DaytonaSandboxMetric -Id web-1 -MetricName daytona.sandbox.cpu.utilization, daytona.sandbox.cpu.limit -To ([datetime]::SpecifyKind([datetime]'2026-12-01T11:00:00', 'Utc')) -Verbose -Debug
             """).AssertNoErrors();
+        // The credential goes to the analytics host in the header only: never in a stream (canary: the key).
+        Assert.DoesNotContain(r.Verbose.Concat(r.Debug).Concat(r.Warnings).Concat(r.Information), l => l.Contains("dtn_fake_key"));
+        Assert.DoesNotContain(r.Output, o => o.ToString()!.Contains("dtn_fake_key"));
+        Assert.Contains(r.Verbose, l => l.Contains("/analytics/organization/org-9/sandbox/sb-1/telemetry/metrics"));
         var requests = fake.Requests.ToList();
         Assert.Equal(3, requests.Count);
         Assert.Equal("/api/sandbox/web-1", requests[0].Path);
