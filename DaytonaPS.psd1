@@ -19,6 +19,8 @@
         'Get-DaytonaContext',
         'New-DaytonaSandbox',
         'Get-DaytonaSandbox',
+        'Get-DaytonaSandboxMetric',
+        'Get-DaytonaSandboxDirectory',
         'Remove-DaytonaSandbox',
         'Start-DaytonaSandbox',
         'Stop-DaytonaSandbox',

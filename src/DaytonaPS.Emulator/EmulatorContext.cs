@@ -27,7 +27,12 @@ public sealed class EmulatorContext : IDisposable
         Secrets = new SecretStore();
         Runtime = DaytonaPS.Emulator.Runtime.RuntimeSelector.Select(options, Path.Combine(dataDir, "sandboxes"));
         DaytonaPS.Emulator.Runtime.HostFiles.EmptyTrash(Path.Combine(dataDir, "sandboxes"));
+        Metrics = new Telemetry.SandboxMetrics(this);
+        _ = Task.Run(() => Metrics.RunAsync(_lifetime.Token));
     }
+
+    /// <summary>Resource samples of started sandboxes (GET /sandbox/{id}/telemetry/metrics).</summary>
+    public Telemetry.SandboxMetrics Metrics { get; }
 
     /// <summary>Where sandboxes run (--runtime), chosen once at start-up.</summary>
     public DaytonaPS.Emulator.Runtime.IRuntimeBackend Runtime { get; }

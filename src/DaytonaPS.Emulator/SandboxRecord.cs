@@ -122,7 +122,8 @@ public sealed class SandboxRecord
     public DateTime? AutoDestroyAt { get; set; }
     public List<Api.SandboxVolumeDto> Volumes { get; init; } = new();
     public Api.BuildInfoDto? BuildInfo { get; init; }
-    public DateTime CreatedAt { get; }
+    /// <summary>Set only by the emulator's own /_emulator/sandboxes/{id}/timestamps route (tests and benchmarks).</summary>
+    public DateTime CreatedAt { get; internal set; }
     public DateTime UpdatedAt { get; set; }
 
     /// <summary>When the current state was reached (auto-archive and auto-delete count from it).</summary>

@@ -196,7 +196,7 @@ public sealed class ApiSandboxTests(ApiServerFixture fx) : IClassFixture<ApiServ
     {
         var (status, json) = await SendAsync(Http, HttpMethod.Get, "api/sandbox?states=destroyed");
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.StartsWith("each value in states must be one of the following values", json.GetProperty("message").GetString());
+        Assert.StartsWith("each value must be one of the following values: creating, ", json.GetProperty("message").GetString());
     }
 
     [Fact]

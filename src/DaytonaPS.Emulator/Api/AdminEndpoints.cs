@@ -17,6 +17,8 @@ namespace DaytonaPS.Emulator.Api;
 ///   GET/PUT /_emulator/clock    {minuteMs, tickMs}: length of an auto-stop "minute", check period
 ///   POST    /_emulator/tick     runs the auto-stop/archive/delete/TTL check now
 ///   PUT     /_emulator/sandboxes/{idOrName}/error  {errorReason?, recoverable?}: put a sandbox in 'error'
+///   PUT     /_emulator/sandboxes/{idOrName}/timestamps  {createdAt?, lastActivityAt?} (ISO 8601): backdate a
+///                               sandbox, to try list filters and idle clean-ups; replies the sandbox
 /// </summary>
 public static class AdminEndpoints
 {
@@ -102,6 +104,28 @@ public static class AdminEndpoints
             return Results.NoContent();
         });
 
+        g.MapPut("/sandboxes/{idOrName}/timestamps", async (string idOrName, HttpContext http, EmulatorContext ctx) =>
+        {
+            var body = await ReadObjectAsync(http);
+            var s = SandboxEndpoints.Find(ctx, idOrName);
+            var changes = new List<Action>();
+            foreach (var p in body.EnumerateObject())
+            {
+                var at = Timestamp(p);
+                switch (p.Name)
+                {
+                    case "createdAt": changes.Add(() => s.CreatedAt = at); break;
+                    case "lastActivityAt": changes.Add(() => s.SetLastActivity(at)); break;
+                    default: throw new DaytonaHttpException(400, $"property {p.Name} should not exist");
+                }
+            }
+            lock (ctx.Store.Sync)
+            {
+                foreach (var change in changes) change();
+            }
+            return SandboxEndpoints.Reply(ctx, s);
+        });
+
         g.MapPut("/sandboxes/{idOrName}/error", async (string idOrName, HttpContext http, EmulatorContext ctx) =>
         {
             var body = await ReadObjectAsync(http);
@@ -119,6 +143,13 @@ public static class AdminEndpoints
             return SandboxEndpoints.Reply(ctx, s);
         });
     }
+
+    /// <summary>An ISO 8601 date-time property, in UTC.</summary>
+    private static DateTime Timestamp(JsonProperty p) =>
+        p.Value.ValueKind == JsonValueKind.String && DateTime.TryParse(p.Value.GetString(), System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
+            ? at
+            : throw new DaytonaHttpException(400, $"{p.Name} must be an ISO 8601 date string");
 
     private static object View(FaultSettings.Values v) => new
     {

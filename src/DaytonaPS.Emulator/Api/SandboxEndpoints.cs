@@ -139,6 +139,7 @@ internal static class SandboxEndpoints
         });
 
         SandboxAccessEndpoints.Map(g);
+        SandboxTelemetryEndpoints.Map(g);
     }
 
     internal static SandboxRecord Find(EmulatorContext ctx, string id) => ctx.Store.Get(id);

@@ -9,6 +9,10 @@ namespace DaytonaPS.Emulator.Api;
 /// <summary>
 /// GET /sandbox: filters, sort and cursor paging. The cursor is keyset-based (the sort key and id
 /// of the last item, base64url JSON), so deleting listed sandboxes while paging skips nothing.
+/// Daytona's rules (apps/api ListSandboxesQueryDto and its TypeORM search adapter): every range
+/// bound is inclusive (>=, <=); a date bound never matches a sandbox without that date; booleans
+/// are true only for the string "true" (anything else is false, never a 400); numbers must be
+/// integers; validation messages are class-validator's, joined by ", " as Daytona's error filter does.
 /// </summary>
 internal static class SandboxListing
 {
@@ -21,9 +25,12 @@ internal static class SandboxListing
 
     private static readonly string[] SortFields = ["name", "cpu", "memoryGib", "diskGib", "lastActivityAt", "createdAt"];
 
+    private static readonly string[] SandboxClasses = ["linux-vm", "container", "android", "windows"];
+
     public static ListSandboxesResponse List(EmulatorContext context, IQueryCollection query)
     {
-        var limit = IntParam(query, "limit", 1, 200) ?? 100;
+        // limit's decorators run IsInt, Min, Max in that order (applyDecorators); the others' Min, then IsInt.
+        var limit = IntParam(query, "limit", 1, 200, integerFirst: true) ?? 100;
         var sort = One(query, "sort") ?? "lastActivityAt";
         if (!SortFields.Contains(sort)) throw Bad($"sort must be one of the following values: {string.Join(", ", SortFields)}");
         var order = One(query, "order") ?? "desc";
@@ -34,11 +41,13 @@ internal static class SandboxListing
         foreach (var state in states)
         {
             if (!ListableStates.Contains(state))
-                throw Bad($"each value in states must be one of the following values: {string.Join(", ", ListableStates)}");
+                throw Bad($"each value must be one of the following values: {string.Join(", ", ListableStates)}");
         }
         var snapshots = Many(query, "snapshots");
         var regions = Many(query, "regionIds");
         var classes = Many(query, "sandboxClasses");
+        if (classes.Any(c => !SandboxClasses.Contains(c)))
+            throw Bad($"each value in sandboxClasses must be one of the following values: {string.Join(", ", SandboxClasses)}");
         var idPrefix = One(query, "id");
         var namePrefix = One(query, "name");
         var isPublic = BoolParam(query, "isPublic");
@@ -49,7 +58,7 @@ internal static class SandboxListing
             ("minMemoryGiB", s => s.Memory, true), ("maxMemoryGiB", s => s.Memory, false),
             ("minDiskGiB", s => s.Disk, true), ("maxDiskGiB", s => s.Disk, false),
             ("minGpu", s => s.Gpu, true), ("maxGpu", s => s.Gpu, false),
-        }.Select(r => (r.Value, r.Min, Bound: IntParam(query, r.Name, r.Name.Contains("Gpu") ? 0 : 1, int.MaxValue))).ToList();
+        }.Select(r => (r.Value, r.Min, Bound: IntParam(query, r.Name, r.Name.Contains("Gpu") ? 0 : 1, null))).ToList();
         var dates = new (string Name, Func<SandboxRecord, DateTime?> Value, bool After)[]
         {
             ("createdAtAfter", s => s.CreatedAt, true), ("createdAtBefore", s => s.CreatedAt, false),
@@ -71,7 +80,7 @@ internal static class SandboxListing
                 && (isPublic is null || s.Public == isPublic)
                 && (isRecoverable is null || s.Recoverable == isRecoverable)
                 && ranges.All(r => r.Bound is not { } b || (r.Min ? r.Value(s) >= b : r.Value(s) <= b))
-                && dates.All(d => d.Bound is not { } b || (d.Value(s) is { } v && (d.After ? v > b : v < b))));
+                && dates.All(d => d.Bound is not { } b || (d.Value(s) is { } v && (d.After ? v >= b : v <= b))));
 
             var keyed = matches.Select(s => (Key: SortKey(s, sort), Sandbox: s));
             var comparer = Comparer<(string Key, string Id)>.Create((a, b) =>
@@ -122,7 +131,7 @@ internal static class SandboxListing
         catch (Exception ex) when (ex is FormatException or JsonException)
         {
         }
-        throw Bad("Invalid cursor");
+        throw Bad($"Invalid cursor provided: {cursor}");
     }
 
     private static Dictionary<string, string> ParseLabels(string? json)
@@ -149,30 +158,38 @@ internal static class SandboxListing
     private static List<string> Many(IQueryCollection query, string name) =>
         query[name].Concat(query[name + "[]"]).Where(v => !string.IsNullOrEmpty(v)).Select(v => v!).ToList();
 
-    private static int? IntParam(IQueryCollection query, string name, int min, int max)
+    /// <summary>
+    /// A number as @Type(() =&gt; Number) @IsInt() @Min(min) [@Max(max)] checks it: Number("abc") is NaN,
+    /// which fails every constraint, so Daytona lists each failing one.
+    /// </summary>
+    private static int? IntParam(IQueryCollection query, string name, int min, int? max, bool integerFirst = false)
     {
         if (One(query, name) is not { } raw) return null;
-        if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || double.IsNaN(d))
-            throw Bad($"{name} must be a number conforming to the specified constraints");
-        if (d < min) throw Bad($"{name} must not be less than {min}");
-        if (d > max) throw Bad($"{name} must not be greater than {max}");
-        return (int)d;
+        var d = double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) ? parsed : double.NaN;
+        var failures = new List<string>();
+        var notInteger = double.IsNaN(d) || double.IsInfinity(d) || Math.Floor(d) != d;
+        if (integerFirst && notInteger) failures.Add($"{name} must be an integer number");
+        if (!(d >= min)) failures.Add($"{name} must not be less than {min}");
+        if (max is { } m && !(d <= m)) failures.Add($"{name} must not be greater than {m}");
+        if (!integerFirst && notInteger) failures.Add($"{name} must be an integer number");
+        if (failures.Count > 0) throw Bad(string.Join(", ", failures));
+        return d >= int.MaxValue ? int.MaxValue : (int)d;
     }
 
+    /// <summary>@Transform(({ value }) =&gt; value === 'true' || value === true): any other value is false.</summary>
     private static bool? BoolParam(IQueryCollection query, string name) => One(query, name) switch
     {
         null => null,
-        "true" => true,
-        "false" => false,
-        _ => throw Bad($"{name} must be a boolean value"),
+        var value => value == "true",
     };
 
+    /// <summary>@Type(() =&gt; Date) @IsDate(): new Date(value) must be a valid date.</summary>
     private static DateTime? DateParam(IQueryCollection query, string name)
     {
         if (One(query, name) is not { } raw) return null;
         return DateTime.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var d)
             ? d
-            : throw Bad($"{name} must be a valid ISO 8601 date string");
+            : throw Bad($"{name} must be a Date instance");
     }
 
     private static DaytonaHttpException Bad(string message) => new(400, message);

@@ -14,6 +14,12 @@ internal static class Posix
     [DllImport("libc", SetLastError = true, EntryPoint = "lchown")]
     private static extern int lchown([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint owner, uint group);
 
+    [DllImport("libc", EntryPoint = "sysconf")]
+    private static extern long sysconf(int name);
+
+    /// <summary>Clock ticks per second of /proc/[pid]/stat times (sysconf(_SC_CLK_TCK); _SC_CLK_TCK is 2 on Linux).</summary>
+    public static long ClockTicksPerSecond { get; } = OperatingSystem.IsLinux() && sysconf(2) is > 0 and var t ? t : 100;
+
     public static uint EffectiveUid => OperatingSystem.IsWindows() ? uint.MaxValue : geteuid();
     public static uint EffectiveGid => OperatingSystem.IsWindows() ? uint.MaxValue : getegid();
     public static bool IsRoot => !OperatingSystem.IsWindows() && geteuid() == 0;

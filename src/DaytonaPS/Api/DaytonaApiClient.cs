@@ -329,6 +329,26 @@ internal sealed class SandboxListQuery
     public IDictionary<string, string>? Labels { get; set; }
     public IList<string>? States { get; set; }
     public IList<string>? Targets { get; set; }
+    public IList<string>? Snapshots { get; set; }
+    public int? MinCpu { get; set; }
+    public int? MaxCpu { get; set; }
+    public int? MinMemoryGiB { get; set; }
+    public int? MaxMemoryGiB { get; set; }
+    public int? MinDiskGiB { get; set; }
+    public int? MaxDiskGiB { get; set; }
+    public bool? IsPublic { get; set; }
+    public bool? IsRecoverable { get; set; }
+    public DateTime? CreatedAfter { get; set; }
+    public DateTime? CreatedBefore { get; set; }
+    /// <summary>Daytona's <c>lastEventAfter</c> (the SDK's <c>lastActivityAfter</c>).</summary>
+    public DateTime? LastActivityAfter { get; set; }
+    public DateTime? LastActivityBefore { get; set; }
+    public DateTime? AutoDestroyAfter { get; set; }
+    public DateTime? AutoDestroyBefore { get; set; }
+    /// <summary>The wire value of <c>sort</c> (name, cpu, memoryGib, diskGib, lastActivityAt, createdAt); null = Daytona's default.</summary>
+    public string? Sort { get; set; }
+    /// <summary>The wire value of <c>order</c> (asc, desc); null = Daytona's default (desc).</summary>
+    public string? Order { get; set; }
     public int Limit { get; set; } = MaxPageSize;
 
     public string ToQueryString(string? cursor)
@@ -338,12 +358,48 @@ internal sealed class SandboxListQuery
         {
             q.Append(q.Length == 0 ? '?' : '&').Append(name).Append('=').Append(Uri.EscapeDataString(value));
         }
+        void AddInt(string name, int? value)
+        {
+            if (value is { } v) Add(name, v.ToString(CultureInfo.InvariantCulture));
+        }
+        void AddBool(string name, bool? value)
+        {
+            if (value is { } v) Add(name, v ? "true" : "false");
+        }
+        void AddDate(string name, DateTime? value)
+        {
+            if (value is { } v) Add(name, ToWireDate(v));
+        }
         if (!string.IsNullOrEmpty(cursor)) Add("cursor", cursor!);
         Add("limit", Math.Max(1, Math.Min(MaxPageSize, Limit)).ToString(CultureInfo.InvariantCulture));
         if (!string.IsNullOrEmpty(NamePrefix)) Add("name", NamePrefix!);
         if (Labels is { Count: > 0 }) Add("labels", JsonSerializer.Serialize(Labels, DaytonaJson.Options));
         if (States is not null) foreach (var s in States) Add("states", s);
+        if (Snapshots is not null) foreach (var s in Snapshots) Add("snapshots", s);
         if (Targets is not null) foreach (var t in Targets) Add("regionIds", t);
+        AddInt("minCpu", MinCpu);
+        AddInt("maxCpu", MaxCpu);
+        AddInt("minMemoryGiB", MinMemoryGiB);
+        AddInt("maxMemoryGiB", MaxMemoryGiB);
+        AddInt("minDiskGiB", MinDiskGiB);
+        AddInt("maxDiskGiB", MaxDiskGiB);
+        AddBool("isPublic", IsPublic);
+        AddBool("isRecoverable", IsRecoverable);
+        AddDate("createdAtAfter", CreatedAfter);
+        AddDate("createdAtBefore", CreatedBefore);
+        AddDate("lastEventAfter", LastActivityAfter);
+        AddDate("lastEventBefore", LastActivityBefore);
+        AddDate("autoDestroyAtAfter", AutoDestroyAfter);
+        AddDate("autoDestroyAtBefore", AutoDestroyBefore);
+        if (!string.IsNullOrEmpty(Sort)) Add("sort", Sort!);
+        if (!string.IsNullOrEmpty(Order)) Add("order", Order!);
         return q.ToString();
     }
+
+    /// <summary>
+    /// ISO 8601 in UTC with milliseconds, as JavaScript's toISOString (what the SDK sends). A DateTime of
+    /// unspecified kind ([datetime]'2026-01-01') is local time, as PowerShell means it.
+    /// </summary>
+    internal static string ToWireDate(DateTime value) =>
+        value.ToUniversalTime().ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff'Z'", CultureInfo.InvariantCulture);
 }

@@ -99,6 +99,13 @@ internal sealed class ToolboxClient
         public Dictionary<string, string>? Set { get; set; }
         public List<string>? Unset { get; set; }
     }
+    /// <summary>GET /user-home-dir: the home folder of the sandbox's user (the SDK's getUserHomeDir).</summary>
+    public async Task<string?> GetUserHomeDirAsync(CancellationToken ct) =>
+        (await JsonAsync<ToolboxDirDto>(HttpMethod.Get, "/user-home-dir", null, RetryMode.Idempotent, ct).ConfigureAwait(false))?.Dir;
+
+    /// <summary>GET /work-dir: the image's WORKDIR, or the home folder without one (the SDK's getWorkDir).</summary>
+    public async Task<string?> GetWorkDirAsync(CancellationToken ct) =>
+        (await JsonAsync<ToolboxDirDto>(HttpMethod.Get, "/work-dir", null, RetryMode.Idempotent, ct).ConfigureAwait(false))?.Dir;
 
     private static string SessionPath(string sessionId) => "/process/session/" + DaytonaApiClient.Segment(sessionId);
 

@@ -40,3 +40,9 @@ internal sealed class ToolboxUrlDto
 {
     public string? Url { get; set; }
 }
+
+/// <summary>GET /user-home-dir and GET /work-dir: {dir}.</summary>
+internal sealed class ToolboxDirDto
+{
+    public string? Dir { get; set; }
+}

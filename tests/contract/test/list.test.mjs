@@ -1,4 +1,4 @@
-// daytona.list(): cursor paging and the JSON labels filter, through the official SDK.
+// daytona.list(): cursor paging, the JSON labels filter, and the server-side filters and sort, through the official SDK.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -40,6 +40,46 @@ describe('list', { concurrency: true, timeout: 90_000 }, () => {
 
     const none = await collect(ctx.daytona.list({ labels: { 'contract-run': run, group: 'c' }, limit: 2 }));
     assert.deepEqual(none, []);
+  });
+
+  test('date, resource and flag filters and sort are sent and applied by the server', async (t) => {
+    const run = randomUUID();
+    const made = [];
+    for (const i of [1, 2, 3]) {
+      made.push(await own(t, ctx.daytona.create({ name: uniqueName(`list-f${i}`), labels: { 'contract-run': run } })));
+    }
+    // Backdate through the emulator's own route (not Daytona's): sandbox 1 idle for two days, created 3 days ago.
+    const admin = ctx.apiUrl.replace(/\/api$/, '');
+    const day = 24 * 3600 * 1000;
+    const put = await fetch(`${admin}/_emulator/sandboxes/${made[0].id}/timestamps`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${ctx.apiKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ lastActivityAt: new Date(Date.now() - 2 * day).toISOString(), createdAt: new Date(Date.now() - 3 * day).toISOString() }),
+    });
+    assert.equal(put.status, 200);
+    const labels = { 'contract-run': run };
+
+    const idle = await collect(ctx.daytona.list({ labels, lastActivityBefore: new Date(Date.now() - day) }));
+    assert.deepEqual(idle.map((s) => s.id), [made[0].id]);
+    const active = await collect(ctx.daytona.list({ labels, lastActivityAfter: new Date(Date.now() - day) }));
+    assert.deepEqual(active.map((s) => s.id).sort(), [made[1].id, made[2].id].sort());
+    const old = await collect(ctx.daytona.list({ labels, createdAtBefore: new Date(Date.now() - 2 * day) }));
+    assert.deepEqual(old.map((s) => s.id), [made[0].id]);
+
+    const byName = await collect(ctx.daytona.list({ labels, sort: 'name', order: 'desc' }));
+    assert.deepEqual(byName.map((s) => s.name), made.map((s) => s.name).sort().reverse());
+    const byCreated = await collect(ctx.daytona.list({ labels, sort: 'createdAt', order: 'asc', limit: 1 }));
+    assert.equal(byCreated[0].id, made[0].id, 'the backdated one was created first');
+    assert.equal(byCreated.length, 3, 'limit 1 pages through all three in order');
+
+    assert.equal((await collect(ctx.daytona.list({ labels, minCpu: 1, maxCpu: 1, minMemoryGib: 1, maxDiskGib: 3 }))).length, 3);
+    assert.equal((await collect(ctx.daytona.list({ labels, minCpu: 2 }))).length, 0);
+    assert.equal((await collect(ctx.daytona.list({ labels, isPublic: false }))).length, 3);
+    assert.equal((await collect(ctx.daytona.list({ labels, isPublic: true }))).length, 0);
+    assert.equal((await collect(ctx.daytona.list({ labels, snapshots: [made[0].snapshot] }))).length, 3);
+
+    // A bad value is Daytona's 400, surfaced by the SDK as an error.
+    await assert.rejects(collect(ctx.daytona.list({ labels, minCpu: 0 })), /minCpu must not be less than 1/);
   });
 
   test('a listed sandbox can run commands; states filter', async (t) => {

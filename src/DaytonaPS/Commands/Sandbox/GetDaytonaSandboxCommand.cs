@@ -9,7 +9,10 @@ using DaytonaPS.Api;
 
 namespace DaytonaPS.Commands.Sandbox;
 
-/// <summary>Get-DaytonaSandbox: finds sandboxes by id, name (wildcards), labels, state and target.</summary>
+/// <summary>
+/// Get-DaytonaSandbox: finds sandboxes by id, name (wildcards), labels, state, target, snapshot, resources,
+/// dates and flags, sorted as asked. Every filter but a wildcard name pattern is sent to Daytona.
+/// </summary>
 [Cmdlet(VerbsCommon.Get, "DaytonaSandbox", DefaultParameterSetName = ListSet, SupportsPaging = true)]
 [OutputType(typeof(DaytonaPS.Sandbox))]
 public sealed class GetDaytonaSandboxCommand : DaytonaApiCmdlet
@@ -50,6 +53,125 @@ public sealed class GetDaytonaSandboxCommand : DaytonaApiCmdlet
     [ArgumentCompleter(typeof(TargetCompleter))]
     public string[]? Target { get; set; }
 
+    /// <summary>Only sandboxes made from these snapshots (names).</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    [ValidateNotNullOrEmpty]
+    public string[]? Snapshot { get; set; }
+
+    /// <summary>Only sandboxes created at or before this time.</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    public DateTime CreatedBefore { get; set; }
+
+    /// <summary>Only sandboxes created at or after this time.</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    public DateTime CreatedAfter { get; set; }
+
+    /// <summary>Only sandboxes whose last activity was at or before this time (idle since).</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    public DateTime LastActivityBefore { get; set; }
+
+    /// <summary>Only sandboxes whose last activity was at or after this time.</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    public DateTime LastActivityAfter { get; set; }
+
+    /// <summary>Only sandboxes whose TTL ends (autoDestroyAt) at or before this time.</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    public DateTime AutoDestroyBefore { get; set; }
+
+    /// <summary>Only sandboxes whose TTL ends (autoDestroyAt) at or after this time.</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    public DateTime AutoDestroyAfter { get; set; }
+
+    /// <summary>Only sandboxes with at least this many CPU cores.</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    [ValidateRange(1, int.MaxValue)]
+    public int MinCpu { get; set; }
+
+    /// <summary>Only sandboxes with at most this many CPU cores.</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    [ValidateRange(1, int.MaxValue)]
+    public int MaxCpu { get; set; }
+
+    /// <summary>Only sandboxes with at least this much memory (GiB).</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    [ValidateRange(1, int.MaxValue)]
+    public int MinMemory { get; set; }
+
+    /// <summary>Only sandboxes with at most this much memory (GiB).</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    [ValidateRange(1, int.MaxValue)]
+    public int MaxMemory { get; set; }
+
+    /// <summary>Only sandboxes with at least this much disk (GiB).</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    [ValidateRange(1, int.MaxValue)]
+    public int MinDisk { get; set; }
+
+    /// <summary>Only sandboxes with at most this much disk (GiB).</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    [ValidateRange(1, int.MaxValue)]
+    public int MaxDisk { get; set; }
+
+    /// <summary>Only public sandboxes; -Public:$false for only private ones.</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    public SwitchParameter Public { get; set; }
+
+    /// <summary>Only sandboxes in error that can be recovered; -Recoverable:$false for the others.</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    public SwitchParameter Recoverable { get; set; }
+
+    /// <summary>What Daytona sorts the list by (ascending unless -Descending). Default: last activity, newest first.</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    public SandboxSortField SortBy { get; set; }
+
+    /// <summary>Sort descending (largest, newest or Z first).</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    public SwitchParameter Descending { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        if (ParameterSetName == ListSet)
+        {
+            CheckRange(nameof(MinCpu), nameof(MaxCpu));
+            CheckRange(nameof(MinMemory), nameof(MaxMemory));
+            CheckRange(nameof(MinDisk), nameof(MaxDisk));
+            CheckRange(nameof(CreatedAfter), nameof(CreatedBefore));
+            CheckRange(nameof(LastActivityAfter), nameof(LastActivityBefore));
+            CheckRange(nameof(AutoDestroyAfter), nameof(AutoDestroyBefore));
+        }
+        base.BeginProcessing();
+    }
+
+    /// <summary>A lower bound above the upper one can match nothing: say so instead of listing nothing.</summary>
+    private void CheckRange(string low, string high)
+    {
+        if (Bound(low) is IComparable lower && Bound(high) is { } upper && lower.CompareTo(upper) > 0)
+        {
+            ThrowInvalidArgument($"-{low} ({Show(lower)}) is above -{high} ({Show(upper)}), so no sandbox can match.",
+                $"Swap the two values or drop one of them.");
+        }
+
+        static string Show(object value) => value is DateTime d ? d.ToString("o", System.Globalization.CultureInfo.InvariantCulture) : System.Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!;
+    }
+
+    private object? Bound(string parameter) => MyInvocation.BoundParameters.TryGetValue(parameter, out var value) ? Normalize(value) : null;
+
+    /// <summary>Dates compare in UTC (a local and a UTC DateTime can name the same instant).</summary>
+    private static object? Normalize(object? value) => value is DateTime d ? d.ToUniversalTime() : value;
+
+    private T? Given<T>(string parameter, T value) where T : struct =>
+        MyInvocation.BoundParameters.ContainsKey(parameter) ? value : null;
+
+    internal static string WireSortField(SandboxSortField field) => field switch
+    {
+        SandboxSortField.Name => "name",
+        SandboxSortField.Cpu => "cpu",
+        SandboxSortField.Memory => "memoryGib",
+        SandboxSortField.Disk => "diskGib",
+        SandboxSortField.CreatedAt => "createdAt",
+        _ => "lastActivityAt",
+    };
+
     protected override void ProcessRecord()
     {
         if (ParameterSetName == IdSet)
@@ -81,7 +203,32 @@ public sealed class GetDaytonaSandboxCommand : DaytonaApiCmdlet
             Labels = Label is null ? null : ParameterMaps.ToStringMap(Label),
             States = State,
             Targets = Target,
+            Snapshots = Snapshot,
+            MinCpu = Given(nameof(MinCpu), MinCpu),
+            MaxCpu = Given(nameof(MaxCpu), MaxCpu),
+            MinMemoryGiB = Given(nameof(MinMemory), MinMemory),
+            MaxMemoryGiB = Given(nameof(MaxMemory), MaxMemory),
+            MinDiskGiB = Given(nameof(MinDisk), MinDisk),
+            MaxDiskGiB = Given(nameof(MaxDisk), MaxDisk),
+            IsPublic = Given(nameof(Public), Public.IsPresent),
+            IsRecoverable = Given(nameof(Recoverable), Recoverable.IsPresent),
+            CreatedAfter = Given(nameof(CreatedAfter), CreatedAfter),
+            CreatedBefore = Given(nameof(CreatedBefore), CreatedBefore),
+            LastActivityAfter = Given(nameof(LastActivityAfter), LastActivityAfter),
+            LastActivityBefore = Given(nameof(LastActivityBefore), LastActivityBefore),
+            AutoDestroyAfter = Given(nameof(AutoDestroyAfter), AutoDestroyAfter),
+            AutoDestroyBefore = Given(nameof(AutoDestroyBefore), AutoDestroyBefore),
         };
+        // -SortBy alone sorts ascending (as Sort-Object does); -Descending alone keeps Daytona's default field.
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(SortBy)))
+        {
+            query.Sort = WireSortField(SortBy);
+            query.Order = Descending ? "desc" : "asc";
+        }
+        else if (MyInvocation.BoundParameters.ContainsKey(nameof(Descending)))
+        {
+            query.Order = Descending ? "desc" : "asc";
+        }
         // Daytona filters names by case-insensitive prefix: send the common literal prefix of a single pattern.
         if (Name is { Length: 1 }) query.NamePrefix = LiteralPrefix(Name[0]);
 
