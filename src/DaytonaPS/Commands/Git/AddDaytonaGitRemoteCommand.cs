@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using System.Management.Automation;
 using System.Net;
@@ -10,8 +11,8 @@ namespace DaytonaPS.Commands.Git;
 /// <summary>
 /// Add-DaytonaGitRemote: adds a remote to a repository in a sandbox, like `git remote add`
 /// (POST /git/remotes); -Force replaces one of the same name, -Fetch fetches from it at once.
-/// A password in the URL is masked in every message (prefer Set-DaytonaGitCredential, or
-/// -Credential on the cmdlets that talk to the remote, to writing one into the URL).
+/// A URL with a password is refused, as Copy-DaytonaGitRepository refuses one: it would be kept in
+/// .git/config and shown by git; Set-DaytonaGitCredential or -Credential is the way.
 /// </summary>
 [Cmdlet(VerbsCommon.Add, "DaytonaGitRemote", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = IdSet)]
 [OutputType(typeof(GitRemote))]
@@ -43,6 +44,13 @@ public sealed class AddDaytonaGitRemoteCommand : DaytonaGitCmdlet
     /// <summary>Return the remote as added.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        if (Uri.TryCreate(Url, UriKind.Absolute, out var uri) && uri.UserInfo.IndexOf(':') >= 0)
+            ThrowInvalidArgument("-Url holds a password: leave it out and store the credential with Set-DaytonaGitCredential (or pass -Credential to Push-/Update-DaytonaGitBranch), so it never lands in the repository's config.", target: "Url");
+    }
 
     private protected override async Task ProcessSandboxAsync(CmdletPipe pipe, ToolboxClient toolbox, string display, object? state, CancellationToken ct)
     {
