@@ -84,6 +84,29 @@ public sealed class FileCopyTests : IClassFixture<EmulatorFixture>, IDisposable
     }
 
     [Fact]
+    public void AFolderTravelsInBulkRequests_NotOneRequestPerFile()
+    {
+        var tree = MakeTree(Unique("bulk"));
+        var remote = "/home/daytona/" + Unique("bulk");
+        var r = Run($$"""
+            Copy-DaytonaItem -Path '{{tree}}' -Destination '{{remote}}' -ToSandbox $sb -Recurse -Verbose
+            '--down'
+            Copy-DaytonaItem -Path '{{remote}}' -Destination (Join-Path $local bulk-back) -FromSandbox $sb -Recurse -Verbose
+            """).AssertNoErrors();
+        var down = r.Verbose.SkipWhile(v => !v.Contains("Copied '" + tree, StringComparison.Ordinal)).Skip(1).ToList();
+        var up = r.Verbose.TakeWhile(v => !v.Contains("Copied '" + tree, StringComparison.Ordinal)).ToList();
+        // 157 files: one bulk request each way (at most 256 files per request), no per-file transfer.
+        Assert.Single(up, v => v.Contains("/files/bulk-upload", StringComparison.Ordinal));
+        Assert.DoesNotContain(up, v => v.Contains("/files/upload", StringComparison.Ordinal) && !v.Contains("bulk-upload", StringComparison.Ordinal));
+        Assert.Single(down, v => v.Contains("/files/bulk-download", StringComparison.Ordinal));
+        Assert.DoesNotContain(down, v => v.Contains("/files/download", StringComparison.Ordinal) && !v.Contains("bulk-download", StringComparison.Ordinal));
+        Assert.Equal(Hashes(tree), Hashes(Path.Combine(_local, "bulk-back")));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_local, "bulk-back"), "*.part", SearchOption.AllDirectories));
+        if (!OperatingSystem.IsWindows())
+            Assert.True(File.GetUnixFileMode(Path.Combine(_local, "bulk-back", "run.sh")).HasFlag(UnixFileMode.UserExecute));
+    }
+
+    [Fact]
     public void FromSandboxIntoAnExistingFolderCopiesIntoIt()
     {
         var tree = MakeTree("src");
