@@ -95,7 +95,7 @@ public sealed class FileCopyTests : IClassFixture<EmulatorFixture>, IDisposable
             """).AssertNoErrors();
         var down = r.Verbose.SkipWhile(v => !v.Contains("Copied '" + tree, StringComparison.Ordinal)).Skip(1).ToList();
         var up = r.Verbose.TakeWhile(v => !v.Contains("Copied '" + tree, StringComparison.Ordinal)).ToList();
-        // 157 files: one bulk request each way (at most 256 files per request), no per-file transfer.
+        // 157 files: one bulk request each way (up to 1,000 files per request), no per-file transfer.
         Assert.Single(up, v => v.Contains("/files/bulk-upload", StringComparison.Ordinal));
         Assert.DoesNotContain(up, v => v.Contains("/files/upload", StringComparison.Ordinal) && !v.Contains("bulk-upload", StringComparison.Ordinal));
         Assert.Single(down, v => v.Contains("/files/bulk-download", StringComparison.Ordinal));
