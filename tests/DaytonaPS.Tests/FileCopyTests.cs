@@ -292,6 +292,82 @@ public sealed class FileCopyEscapeTests : IAsyncLifetime
     }
 }
 
+/// <summary>Copy-DaytonaItem against a scripted bulk-download reply: error parts and files left out.</summary>
+public sealed class FileCopyBulkReplyTests : IAsyncLifetime
+{
+    private FakeDaytona _fake = null!;
+    private readonly string _local = Path.Combine(Path.GetTempPath(), "dps-bulkreply-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public async Task InitializeAsync() => _fake = await FakeDaytona.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _fake.DisposeAsync();
+        try { Directory.Delete(_local, recursive: true); } catch (IOException) { }
+    }
+
+    private PsResult Copy(string bulkReply)
+    {
+        var toolbox = _fake.ApiUrl[..^"/api".Length] + "/toolbox";
+        _fake.Enqueue(200, $$"""{"id":"sb1","name":"sb1","state":"started","toolboxProxyUrl":"{{toolbox}}"}""");
+        _fake.Enqueue(200, """{"name":"src","path":"/home/daytona/src","isDir":true,"size":4096,"mode":"drwxr-xr-x","permissions":"0755"}""");
+        _fake.Enqueue(200, """
+            [{"name":"ok \"q\".txt","path":"/home/daytona/src/ok \"q\".txt","isDir":false,"size":2,"mode":"-rw-r--r--","permissions":"0644"},
+             {"name":"gone.txt","path":"/home/daytona/src/gone.txt","isDir":false,"size":2,"mode":"-rw-r--r--","permissions":"0644"}]
+            """);
+        _fake.Enqueue(200, bulkReply.Replace("\n", "\r\n"), ("Content-Type", "multipart/form-data; boundary=b0undary"));
+        return ModuleHost.Run(
+            $"Connect-Daytona -ApiKey (ConvertTo-SecureString 'k' -AsPlainText -Force) -ApiUrl '{_fake.ApiUrl}' -SkipValidation\n" +
+            "Copy-DaytonaItem /home/daytona/src $target -FromSandbox sb1 -Recurse",
+            new Dictionary<string, object> { ["target"] = Path.Combine(_local, "out") });
+    }
+
+    [Fact]
+    public void AnErrorPartIsThatFilesError_TheOtherFilesStillArrive()
+    {
+        // Go's mime/multipart quotes a filename with backslashes: the part is matched to its request all the same.
+        var r = Copy("""
+            --b0undary
+            Content-Disposition: form-data; name="file"; filename="/home/daytona/src/ok \"q\".txt"
+            Content-Type: application/octet-stream
+
+            ok
+            --b0undary
+            Content-Disposition: form-data; name="error"; filename="/home/daytona/src/gone.txt"
+            Content-Type: application/json
+
+            {"statusCode":404,"message":"file not found: /home/daytona/src/gone.txt","code":"NOT_FOUND"}
+            --b0undary--
+
+            """);
+        var error = Assert.Single(r.Errors);
+        Assert.StartsWith("DaytonaPathNotFound,", error.FullyQualifiedErrorId);
+        Assert.Contains("gone.txt", error.ToString());
+        var bulk = Assert.Single(_fake.Requests, q => q.Path.EndsWith("/files/bulk-download", StringComparison.Ordinal));
+        Assert.Equal("POST", bulk.Method);
+        Assert.DoesNotContain(_fake.Requests, q => q.Path.Contains("/files/download", StringComparison.Ordinal));
+        Assert.Equal("ok", File.ReadAllText(Path.Combine(_local, "out", "ok \"q\".txt")));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_local, "out"), "*.part", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void AFileTheReplyLeavesOutIsAnError()
+    {
+        var r = Copy("""
+            --b0undary
+            Content-Disposition: form-data; name="file"; filename="/home/daytona/src/gone.txt"
+            Content-Type: application/octet-stream
+
+            gg
+            --b0undary--
+
+            """);
+        var error = Assert.Single(r.Errors);
+        Assert.Contains("sent nothing for '/home/daytona/src/ok \"q\".txt'", error.ToString());
+        Assert.Equal("gg", File.ReadAllText(Path.Combine(_local, "out", "gone.txt")));
+    }
+}
+
 /// <summary>Ctrl+C in the middle of a copy: the cmdlet stops within a second and no temp file is left on either side.</summary>
 public sealed class FileCopyCancellationTests : IClassFixture<EmulatorFixture>, IDisposable
 {
