@@ -51,6 +51,9 @@ $ModuleAssemblies = @(
 )
 $ModuleDependencies = @(
     'Polly.Core.dll'
+    'Microsoft.AspNetCore.WebUtilities.dll'
+    'Microsoft.Extensions.Primitives.dll'
+    'Microsoft.Net.Http.Headers.dll'
     'Microsoft.Bcl.AsyncInterfaces.dll'
     'Microsoft.Bcl.TimeProvider.dll'
     'System.Buffers.dll'

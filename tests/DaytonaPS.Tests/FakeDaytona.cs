@@ -39,8 +39,8 @@ public sealed class FakeDaytona : IAsyncDisposable
             self!.Requests.Enqueue((http.Request.Method, http.Request.Path + http.Request.QueryString, headers, DateTime.UtcNow));
             if (!self.Script.TryDequeue(out var next)) next = (200, new Dictionary<string, string>(), "{\"items\":[],\"nextCursor\":null}");
             http.Response.StatusCode = next.Status;
+            http.Response.ContentType = "application/json"; // unless the script says otherwise
             foreach (var h in next.Headers) http.Response.Headers[h.Key] = h.Value;
-            http.Response.ContentType = "application/json";
             await http.Response.WriteAsync(next.Body);
         });
         await app.StartAsync();

@@ -84,6 +84,29 @@ public sealed class FileCopyTests : IClassFixture<EmulatorFixture>, IDisposable
     }
 
     [Fact]
+    public void AFolderTravelsInBulkRequests_NotOneRequestPerFile()
+    {
+        var tree = MakeTree(Unique("bulk"));
+        var remote = "/home/daytona/" + Unique("bulk");
+        var r = Run($$"""
+            Copy-DaytonaItem -Path '{{tree}}' -Destination '{{remote}}' -ToSandbox $sb -Recurse -Verbose
+            '--down'
+            Copy-DaytonaItem -Path '{{remote}}' -Destination (Join-Path $local bulk-back) -FromSandbox $sb -Recurse -Verbose
+            """).AssertNoErrors();
+        var down = r.Verbose.SkipWhile(v => !v.Contains("Copied '" + tree, StringComparison.Ordinal)).Skip(1).ToList();
+        var up = r.Verbose.TakeWhile(v => !v.Contains("Copied '" + tree, StringComparison.Ordinal)).ToList();
+        // 157 files: one bulk request each way (up to 1,000 files per request), no per-file transfer.
+        Assert.Single(up, v => v.Contains("/files/bulk-upload", StringComparison.Ordinal));
+        Assert.DoesNotContain(up, v => v.Contains("/files/upload", StringComparison.Ordinal) && !v.Contains("bulk-upload", StringComparison.Ordinal));
+        Assert.Single(down, v => v.Contains("/files/bulk-download", StringComparison.Ordinal));
+        Assert.DoesNotContain(down, v => v.Contains("/files/download", StringComparison.Ordinal) && !v.Contains("bulk-download", StringComparison.Ordinal));
+        Assert.Equal(Hashes(tree), Hashes(Path.Combine(_local, "bulk-back")));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_local, "bulk-back"), "*.part", SearchOption.AllDirectories));
+        if (!OperatingSystem.IsWindows())
+            Assert.True(File.GetUnixFileMode(Path.Combine(_local, "bulk-back", "run.sh")).HasFlag(UnixFileMode.UserExecute));
+    }
+
+    [Fact]
     public void FromSandboxIntoAnExistingFolderCopiesIntoIt()
     {
         var tree = MakeTree("src");
@@ -266,6 +289,82 @@ public sealed class FileCopyEscapeTests : IAsyncLifetime
         Assert.Equal(ErrorCategory.SecurityError, error.CategoryInfo.Category);
         Assert.DoesNotContain(_fake.Requests, q => q.Path.Contains("/files/download"));
         Assert.False(Directory.Exists(_local), "nothing may be written");
+    }
+}
+
+/// <summary>Copy-DaytonaItem against a scripted bulk-download reply: error parts and files left out.</summary>
+public sealed class FileCopyBulkReplyTests : IAsyncLifetime
+{
+    private FakeDaytona _fake = null!;
+    private readonly string _local = Path.Combine(Path.GetTempPath(), "dps-bulkreply-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public async Task InitializeAsync() => _fake = await FakeDaytona.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _fake.DisposeAsync();
+        try { Directory.Delete(_local, recursive: true); } catch (IOException) { }
+    }
+
+    private PsResult Copy(string bulkReply)
+    {
+        var toolbox = _fake.ApiUrl[..^"/api".Length] + "/toolbox";
+        _fake.Enqueue(200, $$"""{"id":"sb1","name":"sb1","state":"started","toolboxProxyUrl":"{{toolbox}}"}""");
+        _fake.Enqueue(200, """{"name":"src","path":"/home/daytona/src","isDir":true,"size":4096,"mode":"drwxr-xr-x","permissions":"0755"}""");
+        _fake.Enqueue(200, """
+            [{"name":"ok \"q\".txt","path":"/home/daytona/src/ok \"q\".txt","isDir":false,"size":2,"mode":"-rw-r--r--","permissions":"0644"},
+             {"name":"gone.txt","path":"/home/daytona/src/gone.txt","isDir":false,"size":2,"mode":"-rw-r--r--","permissions":"0644"}]
+            """);
+        _fake.Enqueue(200, bulkReply.Replace("\n", "\r\n"), ("Content-Type", "multipart/form-data; boundary=b0undary"));
+        return ModuleHost.Run(
+            $"Connect-Daytona -ApiKey (ConvertTo-SecureString 'k' -AsPlainText -Force) -ApiUrl '{_fake.ApiUrl}' -SkipValidation\n" +
+            "Copy-DaytonaItem /home/daytona/src $target -FromSandbox sb1 -Recurse",
+            new Dictionary<string, object> { ["target"] = Path.Combine(_local, "out") });
+    }
+
+    [Fact]
+    public void AnErrorPartIsThatFilesError_TheOtherFilesStillArrive()
+    {
+        // Go's mime/multipart quotes a filename with backslashes: the part is matched to its request all the same.
+        var r = Copy("""
+            --b0undary
+            Content-Disposition: form-data; name="file"; filename="/home/daytona/src/ok \"q\".txt"
+            Content-Type: application/octet-stream
+
+            ok
+            --b0undary
+            Content-Disposition: form-data; name="error"; filename="/home/daytona/src/gone.txt"
+            Content-Type: application/json
+
+            {"statusCode":404,"message":"file not found: /home/daytona/src/gone.txt","code":"NOT_FOUND"}
+            --b0undary--
+
+            """);
+        var error = Assert.Single(r.Errors);
+        Assert.StartsWith("DaytonaPathNotFound,", error.FullyQualifiedErrorId);
+        Assert.Contains("gone.txt", error.ToString());
+        var bulk = Assert.Single(_fake.Requests, q => q.Path.EndsWith("/files/bulk-download", StringComparison.Ordinal));
+        Assert.Equal("POST", bulk.Method);
+        Assert.DoesNotContain(_fake.Requests, q => q.Path.Contains("/files/download", StringComparison.Ordinal));
+        Assert.Equal("ok", File.ReadAllText(Path.Combine(_local, "out", "ok \"q\".txt")));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_local, "out"), "*.part", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void AFileTheReplyLeavesOutIsAnError()
+    {
+        var r = Copy("""
+            --b0undary
+            Content-Disposition: form-data; name="file"; filename="/home/daytona/src/gone.txt"
+            Content-Type: application/octet-stream
+
+            gg
+            --b0undary--
+
+            """);
+        var error = Assert.Single(r.Errors);
+        Assert.Contains("sent nothing for '/home/daytona/src/ok \"q\".txt'", error.ToString());
+        Assert.Equal("gg", File.ReadAllText(Path.Combine(_local, "out", "gone.txt")));
     }
 }
 

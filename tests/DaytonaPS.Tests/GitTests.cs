@@ -25,7 +25,7 @@ public sealed class GitTests : IClassFixture<EmulatorFixture>
             .Select(f => $"{Prop<string>(f, "Path")} {Prop<object>(f, "Staging")} {Prop<object>(f, "Worktree")}");
 
     /// <summary>Makes BARE (a bare repository with main: README.md) inside the sandbox $sb.</summary>
-    private static string Seed(string bare) => $$"""
+    internal static string Seed(string bare) => $$"""
         $seed = $sb | Invoke-DaytonaCommand @'
         set -e
         git init -q --bare -b main {{bare}}

@@ -40,6 +40,8 @@ public static class GitEndpoints
 
     public sealed record ConfigureUserRequest(string? Name, string? Email, string? Scope, string? Path);
 
+    public sealed record AuthenticateRequest(string? Username, string? Password, string? Host, string? Protocol);
+
     public static void Map(RouteGroupBuilder group)
     {
         group.MapPost("/git/clone", (Func<HttpContext, Task<IResult>>)Clone);
@@ -61,6 +63,7 @@ public static class GitEndpoints
         group.MapGet("/git/config", (Func<HttpContext, string?, string?, string?, Task<IResult>>)GetConfig);
         group.MapPost("/git/config", (Func<HttpContext, Task<IResult>>)SetConfig);
         group.MapPost("/git/config/user", (Func<HttpContext, Task<IResult>>)ConfigureUser);
+        group.MapPost("/git/credentials", (Func<HttpContext, Task<IResult>>)Authenticate);
     }
 
     private static string Required(string? value, string name) =>
@@ -342,6 +345,17 @@ public static class GitEndpoints
             args.AddRange(["--", key, value]);
             await SandboxGit.RunCheckedAsync(http.Sandbox(), "git config", cwd, args, null, http.RequestAborted);
         }
+        return Results.Ok();
+    }
+
+    /// <summary>POST /git/credentials (GitAuthenticateRequest): host defaults to github.com, protocol to https.</summary>
+    private static async Task<IResult> Authenticate(HttpContext http)
+    {
+        var request = await ToolboxEndpoints.ReadJsonAsync<AuthenticateRequest>(http);
+        var credentials = new GitCredentials(Required(request.Username, "username"), Required(request.Password, "password"));
+        var protocol = string.IsNullOrEmpty(request.Protocol) ? "https" : request.Protocol;
+        if (protocol is not ("https" or "http")) throw ToolboxException.BadRequest($"invalid protocol '{protocol}': use https or http");
+        await SandboxGit.StoreCredentialAsync(http.Sandbox(), credentials, string.IsNullOrEmpty(request.Host) ? "github.com" : request.Host, protocol, http.RequestAborted);
         return Results.Ok();
     }
 }

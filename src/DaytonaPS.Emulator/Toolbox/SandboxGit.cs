@@ -56,10 +56,21 @@ public static class SandboxGit
         if (credentials is not null && (HasLineBreak(credentials.Username) || HasLineBreak(credentials.Password)))
             throw ToolboxException.BadRequest("username and password must not contain line breaks");
 
+        var input = credentials is null ? "\n\n" : credentials.Username + "\n" + credentials.Password + "\n";
+        return await RunScriptAsync(sandbox, cwd, Prelude, args, input, credentials, credentials is not null, extraEnv, ct);
+    }
+
+    /// <summary>
+    /// Runs bash -c script with args as $@ and input on its stdin (where secrets go: never argv or
+    /// a file), in git's environment. Output mentioning the credentials is redacted.
+    /// </summary>
+    private static async Task<GitRun> RunScriptAsync(SandboxRecord sandbox, string cwd, string script, IReadOnlyList<string> args, string input,
+        GitCredentials? credentials, bool requestCredentials, IDictionary<string, string>? extraEnv, CancellationToken ct)
+    {
         var env = ToolboxEndpoints.CommandEnvironment(sandbox);
-        env.AddRange(Environment(credentials is not null));
+        env.AddRange(Environment(requestCredentials));
         if (extraEnv is not null) env.AddRange(extraEnv);
-        var bashArgs = new List<string> { "-c", Prelude, "git" };
+        var bashArgs = new List<string> { "-c", script, "git" };
         bashArgs.AddRange(args);
 
         var process = sandbox.Runtime.Start(cwd, env, bashArgs);
@@ -75,7 +86,6 @@ public static class SandboxGit
                     tail.Write(data);
                 }
             });
-            var input = credentials is null ? "\n\n" : credentials.Username + "\n" + credentials.Password + "\n";
             _ = ProcessEndpoints.WriteAndCloseAsync(process.StandardInput, input);
             try
             {
@@ -93,6 +103,28 @@ public static class SandboxGit
                 return new GitRun(process.ExitCode, text, Redact(tail.ToString(), credentials));
             }
         }
+    }
+
+    /// <summary>
+    /// POST /git/credentials: git's credential store keeps the credential (plain text, mode 0600, in
+    /// ~/.git-credentials) and the global config names the store as helper, so later git runs
+    /// without request credentials authenticate with it. The values reach git over stdin (printf
+    /// is a bash builtin: no process, no argv).
+    /// </summary>
+    public static async Task StoreCredentialAsync(SandboxRecord sandbox, GitCredentials credentials, string host, string protocol, CancellationToken ct)
+    {
+        foreach (var value in new[] { credentials.Username, credentials.Password, host, protocol })
+        {
+            if (HasLineBreak(value) || value.Contains('\0'))
+                throw ToolboxException.BadRequest("username, password, host and protocol must not contain line breaks or NUL");
+        }
+        const string script =
+            "IFS= read -r U; IFS= read -r P; IFS= read -r H; IFS= read -r R; " +
+            "printf 'protocol=%s\\nhost=%s\\nusername=%s\\npassword=%s\\n\\n' \"$R\" \"$H\" \"$U\" \"$P\" " +
+            "| git credential-store --file \"$HOME/.git-credentials\" store && git config --global credential.helper store";
+        var input = credentials.Username + "\n" + credentials.Password + "\n" + host + "\n" + protocol + "\n";
+        var run = await RunScriptAsync(sandbox, SandboxPaths.WorkDir, script, [], input, credentials, false, null, ct);
+        if (run.ExitCode != 0) throw Failure("git credential", run);
     }
 
     /// <summary>Runs git and turns a non-zero exit into the daemon's error for it.</summary>
@@ -118,7 +150,9 @@ public static class SandboxGit
             ("credential.helper", ""),        // drop any inherited helper: nothing may store the credentials
             ("core.hooksPath", "/dev/null"), // as the daemon: no hook runs (go-git runs none at all)
         };
-        if (withCredentials) config.Add(("credential.helper", CredentialHelper));
+        // A request's own credentials are never stored; without them, what POST /git/credentials
+        // stored is used (git's store helper reads ~/.git-credentials; no file, no answer).
+        config.Add(("credential.helper", withCredentials ? CredentialHelper : "store"));
         yield return new("GIT_CONFIG_COUNT", config.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         for (var i = 0; i < config.Count; i++)
         {

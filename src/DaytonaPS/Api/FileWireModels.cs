@@ -45,3 +45,17 @@ internal sealed class FileReplaceResultDto
     public bool Success { get; set; }
     public string? Error { get; set; }
 }
+
+/// <summary>POST /files/bulk-download (FilesDownloadRequest).</summary>
+internal sealed class BulkDownloadDto
+{
+    public List<string> Paths { get; set; } = new();
+}
+
+/// <summary>The JSON of an "error" part of a bulk-download reply (the daemon's error body).</summary>
+internal sealed class BulkErrorDto
+{
+    public int? StatusCode { get; set; }
+    public string? Message { get; set; }
+    public string? Code { get; set; }
+}

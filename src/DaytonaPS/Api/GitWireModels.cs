@@ -93,3 +93,73 @@ internal sealed class GitBranchListDto
     public List<string>? Branches { get; set; }
     public string? Current { get; set; }
 }
+
+/// <summary>One entry of GET /git/history (GitCommitInfo).</summary>
+internal sealed class GitCommitInfoDto
+{
+    public string? Hash { get; set; }
+    public string? Author { get; set; }
+    public string? Email { get; set; }
+    public string? Message { get; set; }
+    public string? Timestamp { get; set; }
+}
+
+/// <summary>POST /git/init (GitInitRequest).</summary>
+internal sealed class GitInitDto
+{
+    public string Path { get; set; } = string.Empty;
+    public bool? Bare { get; set; }
+    [JsonPropertyName("initial_branch")]
+    public string? InitialBranch { get; set; }
+}
+
+/// <summary>POST /git/reset (GitResetRequest).</summary>
+internal sealed class GitResetDto
+{
+    public string Path { get; set; } = string.Empty;
+    public string? Mode { get; set; }
+    public string? Target { get; set; }
+    public List<string>? Files { get; set; }
+}
+
+/// <summary>POST /git/restore (GitRestoreRequest).</summary>
+internal sealed class GitRestoreDto
+{
+    public string Path { get; set; } = string.Empty;
+    public List<string> Files { get; set; } = new();
+    public string? Source { get; set; }
+    public bool? Staged { get; set; }
+    public bool? Worktree { get; set; }
+}
+
+/// <summary>GET /git/remotes (ListRemotesResponse).</summary>
+internal sealed class GitRemoteListDto
+{
+    public List<GitRemoteDto>? Remotes { get; set; }
+}
+
+/// <summary>One remote (GitRemote).</summary>
+internal sealed class GitRemoteDto
+{
+    public string? Name { get; set; }
+    public string? Url { get; set; }
+}
+
+/// <summary>POST /git/remotes (GitAddRemoteRequest).</summary>
+internal sealed class GitAddRemoteDto
+{
+    public string Path { get; set; } = string.Empty;
+    public string Name { get; set; } = string.Empty;
+    public string Url { get; set; } = string.Empty;
+    public bool? Fetch { get; set; }
+    public bool? Overwrite { get; set; }
+}
+
+/// <summary>POST /git/credentials (GitAuthenticateRequest): stored in the sandbox by git's credential store.</summary>
+internal sealed class GitAuthenticateDto
+{
+    public string Username { get; set; } = string.Empty;
+    public string Password { get; set; } = string.Empty;
+    public string? Host { get; set; }
+    public string? Protocol { get; set; }
+}

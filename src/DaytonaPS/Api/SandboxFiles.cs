@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Text;
@@ -201,13 +202,103 @@ internal sealed class SandboxFiles
     /// <param name="size">The expected size (sizes the buffers: a tree of small files should not allocate 128 KiB per file).</param>
     public async Task DownloadAsync(string remotePath, string localPath, long size, bool overwrite, int? mode, TransferProgress? progress, CancellationToken ct)
     {
+        using var response = await OpenDownloadAsync(remotePath, ct).ConfigureAwait(false);
+        using var source = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+        await WriteLocalAsync(source, localPath, size, overwrite, mode, progress, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>One file of a bulk download: what to ask for and where it goes.</summary>
+    public sealed class DownloadItem
+    {
+        public DownloadItem(string remotePath, string localPath, long size, int? mode)
+        {
+            RemotePath = remotePath;
+            LocalPath = localPath;
+            Size = size;
+            Mode = mode;
+        }
+
+        public string RemotePath { get; }
+        public string LocalPath { get; }
+        public long Size { get; }
+        /// <summary>The permission bits to give the local file (executables), or null.</summary>
+        public int? Mode { get; }
+    }
+
+    /// <summary>
+    /// POST /files/bulk-download of several files in one request: Daytona answers one
+    /// multipart/form-data body with a part per file (name "file", filename = the requested path)
+    /// or per failure (name "error", the daemon's JSON error). Each part streams from the socket
+    /// into its temp file as <see cref="DownloadAsync"/> does; the first error part, or a file the
+    /// reply left out, fails the call (files already written stay, as with GETs).
+    /// </summary>
+    public async Task DownloadManyAsync(IReadOnlyList<DownloadItem> items, bool overwrite, TransferProgress? progress, CancellationToken ct)
+    {
+        const string route = "/files/bulk-download";
+        var pending = new Dictionary<string, DownloadItem>(StringComparer.Ordinal);
+        foreach (var item in items) pending[item.RemotePath] = item;
+        var body = new BulkDownloadDto { Paths = new List<string>(pending.Keys) };
+        using var response = await SendAsync(HttpMethod.Post, route, () => DaytonaApiClient.JsonContent(body), RetryMode.Idempotent, ct,
+            HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
+        var boundary = response.Content.Headers.ContentType?.Parameters
+            .FirstOrDefault(p => string.Equals(p.Name, "boundary", StringComparison.OrdinalIgnoreCase))?.Value?.Trim('"');
+        if (string.IsNullOrEmpty(boundary))
+            throw DaytonaApiException.Unexpected("Daytona answered the bulk download without a multipart body.", "POST", route);
+        using var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+        // MultipartReader (ASP.NET Core's, netstandard2.0) parses the reply section by section without buffering it.
+        var reader = new Microsoft.AspNetCore.WebUtilities.MultipartReader(boundary, stream) { BodyLengthLimit = null };
+        Microsoft.AspNetCore.WebUtilities.MultipartSection? section;
+        while ((section = await reader.ReadNextSectionAsync(ct).ConfigureAwait(false)) is not null)
+        {
+            if (!Microsoft.Net.Http.Headers.ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)) continue;
+            var name = Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(disposition.Name).Value;
+            var fileName = Microsoft.Net.Http.Headers.HeaderUtilities.UnescapeAsQuotedString(disposition.FileName).Value ?? string.Empty;
+            if (!pending.TryGetValue(fileName, out var item)) continue; // not ours: the reader drains it
+            if (name == "error") throw await PartErrorAsync(section.Body, fileName, route, ct).ConfigureAwait(false);
+            await WriteLocalAsync(section.Body, item.LocalPath, item.Size, overwrite, item.Mode, progress, ct).ConfigureAwait(false);
+            pending.Remove(fileName);
+        }
+        if (pending.Count > 0)
+            throw DaytonaApiException.Unexpected($"Daytona's bulk download sent nothing for '{pending.Keys.First()}'" +
+                (pending.Count > 1 ? $" and {pending.Count - 1} more file(s)." : "."), "POST", route);
+    }
+
+    /// <summary>An error part ({statusCode, message, code}) as the failure kind a GET of that file would have given.</summary>
+    private static async Task<DaytonaApiException> PartErrorAsync(Stream body, string path, string route, CancellationToken ct)
+    {
+        var buffer = new MemoryStream();
+        await body.CopyToAsync(buffer, 4096, ct).ConfigureAwait(false);
+        BulkErrorDto? error = null;
+        try
+        {
+            error = System.Text.Json.JsonSerializer.Deserialize<BulkErrorDto>(buffer.ToArray(), DaytonaJson.Options);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+        }
+        var status = error?.StatusCode ?? 500;
+        var kind = status switch
+        {
+            404 => DaytonaFailureKind.PathNotFound,
+            403 or 401 => DaytonaFailureKind.AccessDenied,
+            400 => DaytonaFailureKind.InvalidRequest,
+            _ => DaytonaFailureKind.UnexpectedReply,
+        };
+        var message = error?.Message ?? Encoding.UTF8.GetString(buffer.ToArray());
+        return new DaytonaApiException($"Cannot download '{path}': {message}", kind, status, "POST", route, message, error?.Code);
+    }
+
+    /// <summary>
+    /// Streams source into localPath through a temp file in the same folder, renamed into place
+    /// when complete (an existing file replaced only with overwrite); the temp file never stays.
+    /// </summary>
+    private static async Task WriteLocalAsync(Stream source, string localPath, long size, bool overwrite, int? mode, TransferProgress? progress, CancellationToken ct)
+    {
         var bufferSize = (int)Math.Max(4096, Math.Min(size + 1, CopyBufferSize));
         var directory = Path.GetDirectoryName(localPath)!;
         var temp = Path.Combine(directory, "." + Path.GetFileName(localPath) + ".daytonaps-" + Guid.NewGuid().ToString("N").Substring(0, 12) + ".part");
         try
         {
-            using (var response = await OpenDownloadAsync(remotePath, ct).ConfigureAwait(false))
-            using (var source = await response.Content.ReadAsStreamAsync().ConfigureAwait(false))
             using (var target = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize, useAsync: size >= 1024 * 1024))
             {
                 var buffer = new byte[bufferSize];

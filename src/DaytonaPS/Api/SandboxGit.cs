@@ -154,4 +154,64 @@ internal sealed class SandboxGit
             ? throw DaytonaApiException.Unexpected("Daytona committed but returned no commit hash.", "POST", "/git/commit")
             : reply.Hash!;
     }
+
+    /// <summary>GET /git/history: the commits reachable from HEAD, newest first.</summary>
+    public Task<List<GitCommitInfoDto>> GetHistoryAsync(string path, CancellationToken ct) =>
+        JsonAsync<List<GitCommitInfoDto>>(HttpMethod.Get, "/git/history?path=" + Q(path), null, RetryMode.Idempotent, ct);
+
+    /// <summary>POST /git/init. Not retried once it may have run (git init twice is harmless, but an initial branch is not re-set).</summary>
+    public Task InitAsync(string path, bool bare, string? initialBranch, CancellationToken ct) =>
+        NoContentAsync(HttpMethod.Post, "/git/init", new GitInitDto { Path = path, Bare = bare ? true : null, InitialBranch = initialBranch }, RetryMode.RejectedOnly, ct);
+
+    /// <summary>POST /git/reset: moves HEAD (mode soft/mixed/hard/merge/keep), or with files unstages them. Resetting to the same target twice is the same: retried.</summary>
+    public Task ResetAsync(string path, string? mode, string? target, IReadOnlyList<string>? files, CancellationToken ct) =>
+        NoContentAsync(HttpMethod.Post, "/git/reset", new GitResetDto
+        {
+            Path = path,
+            Mode = mode,
+            Target = target,
+            Files = files is { Count: > 0 } ? new List<string>(files) : null,
+        }, RetryMode.Idempotent, ct);
+
+    /// <summary>POST /git/restore (restoring twice gives the same files): retried.</summary>
+    public Task RestoreAsync(string path, IReadOnlyList<string> files, string? source, bool staged, bool worktree, CancellationToken ct) =>
+        NoContentAsync(HttpMethod.Post, "/git/restore", new GitRestoreDto
+        {
+            Path = path,
+            Files = new List<string>(files),
+            Source = source,
+            Staged = staged ? true : null,
+            Worktree = worktree ? true : null,
+        }, RetryMode.Idempotent, ct);
+
+    public async Task<List<GitRemoteDto>> ListRemotesAsync(string path, CancellationToken ct) =>
+        (await JsonAsync<GitRemoteListDto>(HttpMethod.Get, "/git/remotes?path=" + Q(path), null, RetryMode.Idempotent, ct).ConfigureAwait(false)).Remotes
+        ?? new List<GitRemoteDto>();
+
+    /// <summary>POST /git/remotes. Not retried: a second add of the same name is a conflict. With fetch, a network call: its own deadline.</summary>
+    /// <param name="urlSecret">A password in the URL, scrubbed from error texts.</param>
+    public Task AddRemoteAsync(string path, string name, string url, bool fetch, bool overwrite, TimeSpan? timeout, NetworkCredential? urlSecret, CancellationToken ct) =>
+        NoContentAsync(HttpMethod.Post, "/git/remotes", new GitAddRemoteDto
+        {
+            Path = path,
+            Name = name,
+            Url = url,
+            Fetch = fetch ? true : null,
+            Overwrite = overwrite ? true : null,
+        }, RetryMode.RejectedOnly, ct, timeout, urlSecret);
+
+    /// <summary>
+    /// POST /git/credentials: the sandbox's git stores the credential (git's credential store, in
+    /// plain text in the sandbox user's home) for later clones, pushes and pulls to that host. The
+    /// password is read from the NetworkCredential when the body is built and scrubbed from errors.
+    /// Storing the same credential twice is the same: retried.
+    /// </summary>
+    public Task StoreCredentialAsync(NetworkCredential credential, string? host, string? protocol, CancellationToken ct) =>
+        NoContentAsync(HttpMethod.Post, "/git/credentials", new GitAuthenticateDto
+        {
+            Username = credential.UserName,
+            Password = credential.Password,
+            Host = host,
+            Protocol = protocol,
+        }, RetryMode.Idempotent, ct, credential: credential);
 }

@@ -1,10 +1,13 @@
+using System;
+
 namespace DaytonaPS;
 
-/// <summary>A commit made in a sandbox's repository (New-DaytonaGitCommit).</summary>
+/// <summary>A commit of a sandbox's repository: one made by New-DaytonaGitCommit, or one of Get-DaytonaGitLog's history.</summary>
 public sealed class GitCommit
 {
-    internal GitCommit(string sandboxId, string repositoryPath, string hash, string message, string author, string email)
+    internal GitCommit(string sandboxId, string repositoryPath, string hash, string message, string author, string email, DateTimeOffset? timestamp = null)
     {
+        Timestamp = timestamp;
         SandboxId = sandboxId;
         RepositoryPath = repositoryPath;
         Hash = hash;
@@ -25,6 +28,8 @@ public sealed class GitCommit
     /// <summary>The author's (and committer's) name.</summary>
     public string Author { get; }
     public string Email { get; }
+    /// <summary>The author date (Get-DaytonaGitLog); null for a commit just made by New-DaytonaGitCommit.</summary>
+    public DateTimeOffset? Timestamp { get; }
 
     public override string ToString() => Hash;
 }
