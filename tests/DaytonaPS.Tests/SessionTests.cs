@@ -15,6 +15,29 @@ public sealed class SessionTests : IClassFixture<EmulatorFixture>
     private static T Prop<T>(PSObject o, string name) => (T)o.Properties[name].Value;
 
     [Fact]
+    public void SessionIdCompletesFromTheNamedSandboxsSessions()
+    {
+        var r = Run("""
+            $sb | Start-DaytonaCommand 'true' -SessionId build-one | Out-Null
+            $sb | Start-DaytonaCommand 'true' -SessionId build-two | Out-Null
+            $sb | Start-DaytonaCommand 'true' -SessionId other | Out-Null
+            $sb | Invoke-DaytonaCommand 'true' | Out-Null   # makes one of Invoke-DaytonaCommand's own sessions
+            function Complete([string] $line) { (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText -join ',' }
+            Complete "Get-DaytonaSession -Id $($sb.Id) -SessionId build"
+            Complete "Receive-DaytonaCommandLog -SandboxId $($sb.Id) -CommandId x -SessionId "
+            Complete 'Remove-DaytonaSession -InputObject $sb -SessionId o'
+            Complete 'Start-DaytonaCommand -Id nothing-like-this -Command true -SessionId '
+            Complete 'Get-DaytonaSession -SessionId '
+            """).AssertNoErrors();
+        var lines = r.Output.Select(o => o.ToString()).ToList();
+        Assert.Equal("build-one,build-two", lines[0]);
+        Assert.Equal("build-one,build-two,other", lines[1]);   // internal sessions left out
+        Assert.Equal("other", lines[2]);
+        Assert.Equal("", lines[3]);   // an unknown sandbox: nothing, no error
+        Assert.Equal("", lines[4]);   // no sandbox named: nothing to complete
+    }
+
+    [Fact]
     public void StartReturnsAtOnceAndFollowStreamsUntilTheEnd()
     {
         var r = Run("""

@@ -21,6 +21,7 @@ public sealed class ReceiveDaytonaCommandLogCommand : DaytonaApiCmdlet
     public string SandboxId { get; set; } = string.Empty;
 
     /// <summary>The session.</summary>
+    [ArgumentCompleter(typeof(DaytonaPS.Commands.Session.SessionCompleter))]
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string SessionId { get; set; } = string.Empty;

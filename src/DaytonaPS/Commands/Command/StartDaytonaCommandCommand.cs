@@ -23,6 +23,7 @@ public sealed class StartDaytonaCommandCommand : DaytonaToolboxCmdlet
     public string Command { get; set; } = string.Empty;
 
     /// <summary>The session to run in (created when missing). Default: a new session.</summary>
+    [ArgumentCompleter(typeof(DaytonaPS.Commands.Session.SessionCompleter))]
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidatePattern("^[A-Za-z0-9._-]{1,128}$")]
     public string? SessionId { get; set; }
