@@ -27,6 +27,7 @@
         'Invoke-DaytonaCommand',
         'Start-DaytonaCommand',
         'Receive-DaytonaCommandLog',
+        'Send-DaytonaCommandInput',
         'Get-DaytonaSession',
         'Remove-DaytonaSession',
         'Enter-DaytonaSsh',

@@ -15,6 +15,47 @@ public sealed class SessionTests : IClassFixture<EmulatorFixture>
     private static T Prop<T>(PSObject o, string name) => (T)o.Properties[name].Value;
 
     [Fact]
+    public void SendInputAnswersAPrompt_WhatIfSendsNothing_AndAnEndedCommandIsDaytonaCommandEnded()
+    {
+        var r = Run("""
+            $cmd = $sb | Start-DaytonaCommand 'read -p "Deploy? " answer; echo "answer=$answer"' -SessionId ask -AcceptInput
+            $cmd | Send-DaytonaCommandInput 'nope' -WhatIf
+            $cmd | Send-DaytonaCommandInput 'yes' -Verbose
+            $log = $cmd | Receive-DaytonaCommandLog -Follow -TimeoutSec 20 -InformationAction Ignore
+            $log.ExitCode; $log.Stdout
+            $cmd | Send-DaytonaCommandInput 'late'
+            'after'
+            """);
+        Assert.Equal(0, r.Output[0].BaseObject);
+        var stdout = r.Output[1].ToString();
+        Assert.Contains("yes\n", stdout);            // Daytona echoes input into the log
+        Assert.Contains("answer=yes", stdout);
+        Assert.DoesNotContain("nope", stdout);        // -WhatIf sent nothing
+        Assert.Contains(r.Verbose, v => v.StartsWith("Sent 3 characters to command ", StringComparison.Ordinal));
+        var ended = r.Record("DaytonaCommandEnded");
+        Assert.Equal(ErrorCategory.InvalidOperation, ended.CategoryInfo.Category);
+        Assert.Contains("has already ended", ended.Exception.Message);
+        Assert.Equal("after", r.Output.Last().ToString());   // not terminating
+    }
+
+    [Fact]
+    public void SecureInputWithNoInputEchoReachesTheCommandAndNothingElse()
+    {
+        const string canary = "CANARY-pw-7d1e";
+        var r = Run($$"""
+            $ErrorActionPreference = 'Continue'; $VerbosePreference = 'Continue'; $DebugPreference = 'Continue'
+            $cmd = $sb | Start-DaytonaCommand 'read -s pw; [ "$pw" = "{{canary[..6]}}$(echo {{canary[6..]}})" ] && echo matched || echo "mismatch"' -SessionId secret -NoInputEcho
+            $cmd | Send-DaytonaCommandInput -SecureInput (ConvertTo-SecureString ('{{canary[..6]}}' + '{{canary[6..]}}') -AsPlainText -Force) -Confirm:$false
+            $log = $cmd | Receive-DaytonaCommandLog -Follow -TimeoutSec 20
+            $log.Stdout; $log.Output
+            """).AssertNoErrors();
+        Assert.Equal("matched\n", r.Output[0].ToString());
+        var everything = string.Join("\n", r.Output.Select(o => o?.ToString())) + string.Join("\n", r.Verbose) + string.Join("\n", r.Debug) + string.Join("\n", r.Information);
+        Assert.Contains("a secret line", everything);
+        Assert.DoesNotContain(canary, everything);
+    }
+
+    [Fact]
     public void SessionIdCompletesFromTheNamedSandboxsSessions()
     {
         var r = Run("""

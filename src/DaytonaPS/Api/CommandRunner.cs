@@ -196,7 +196,7 @@ internal sealed class CommandRunner
                 var line = await PrepareLineAsync(toolbox, request, files, stdin: false, ct).ConfigureAwait(false);
                 await toolbox.CreateSessionAsync(sessionId, existingIsFine: true, ct).ConfigureAwait(false);
                 // The user's session: never ended here, whatever happens (it may run other commands).
-                var commandId = await toolbox.ExecAsyncCommand(sessionId, line, ct).ConfigureAwait(false);
+                var commandId = await toolbox.ExecAsyncCommand(sessionId, line, ct, request.SuppressInputEcho).ConfigureAwait(false);
                 files.HandedOver();
                 return commandId;
             }
@@ -304,7 +304,7 @@ internal sealed class CommandRunner
             toolbox.Api.Log.WriteVerbose($"The command is {utf8.GetByteCount(script)} bytes, over the {CommandScript.MaxInlineBytes} an argument may have; uploading it to {scriptPath}.");
             await files.UploadAsync(scriptPath, utf8.GetBytes(CommandScript.ScriptFile(script, scriptPath)), ct).ConfigureAwait(false);
         }
-        return CommandScript.Line(script, request.Command, request.LoginShell, stdinPath, request.TimeoutSec, scriptPath);
+        return CommandScript.Line(script, request.Command, request.LoginShell, stdinPath, request.TimeoutSec, scriptPath, keepInput: !stdin && request.AcceptInput);
     }
 
     private static FileStream? OpenOutFile(string? path)

@@ -117,6 +117,27 @@ internal sealed class ToolboxClient
         ?? new SessionCommandDto { Id = commandId };
 
     /// <summary>
+    /// POST .../command/{id}/input: text for a running command's stdin (Daytona adds a newline when it
+    /// has none). Sent once: retried only when the request never reached Daytona, as two sends would be
+    /// two lines of input. A command that has ended (410) is DaytonaCommandEnded.
+    /// </summary>
+    public async Task SendInputAsync(string sessionId, string commandId, string data, CancellationToken ct)
+    {
+        try
+        {
+            await NoContentAsync(HttpMethod.Post, SessionPath(sessionId) + "/command/" + DaytonaApiClient.Segment(commandId) + "/input",
+                new SessionSendInputDto { Data = data }, RetryMode.RejectedOnly, ct).ConfigureAwait(false);
+        }
+        catch (DaytonaApiException ex) when (ex.StatusCode == 410)
+        {
+            throw new DaytonaException(ErrorIds.CommandEnded, System.Management.Automation.ErrorCategory.InvalidOperation,
+                $"Command {commandId} in session '{sessionId}' of sandbox {SandboxName} has already ended; it reads no more input.", commandId,
+                recommendedAction: "Check it with Get-DaytonaSession or Receive-DaytonaCommandLog; start it again with Start-DaytonaCommand if it should still run.",
+                innerException: ex);
+        }
+    }
+
+    /// <summary>
     /// GET .../logs without follow: JSON {output, stdout, stderr} (we send X-Daytona-SDK-Version 0.218.0),
     /// read as it streams in and kept up to <paramref name="limit"/> bytes per stream.
     /// </summary>
@@ -128,10 +149,10 @@ internal sealed class ToolboxClient
     }
 
     /// <summary>POST .../exec with runAsync: returns the command id at once. Retried only when nothing ran (see <see cref="RetryMode.RejectedOnly"/>).</summary>
-    public async Task<string> ExecAsyncCommand(string sessionId, string line, CancellationToken ct)
+    public async Task<string> ExecAsyncCommand(string sessionId, string line, CancellationToken ct, bool suppressInputEcho = false)
     {
         var reply = await JsonAsync<SessionExecuteResponseDto>(HttpMethod.Post, SessionPath(sessionId) + "/exec",
-            new SessionExecuteDto { Command = line, RunAsync = true }, RetryMode.RejectedOnly, ct).ConfigureAwait(false);
+            new SessionExecuteDto { Command = line, RunAsync = true, SuppressInputEcho = suppressInputEcho ? true : null }, RetryMode.RejectedOnly, ct).ConfigureAwait(false);
         return reply?.CmdId ?? throw DaytonaApiException.Unexpected("Daytona accepted the command but returned no command id.", "POST", SessionPath(sessionId) + "/exec");
     }
 

@@ -32,6 +32,8 @@ public static class ErrorIds
     public const string ContextClosed = "DaytonaContextClosed";
     public const string CommandTimeout = "DaytonaCommandTimeout";
     public const string CommandFailed = "DaytonaCommandFailed";
+    /// <summary>Send-DaytonaCommandInput to a command that has ended (Daytona's 410).</summary>
+    public const string CommandEnded = "DaytonaCommandEnded";
     // SSH (Enter-DaytonaSsh, New-/Revoke-DaytonaSshAccess)
     public const string SshNotInteractive = "DaytonaSshNotInteractive";
     public const string SshClientNotFound = "DaytonaSshClientNotFound";
