@@ -56,6 +56,31 @@ public sealed class SessionTests : IClassFixture<EmulatorFixture>
     }
 
     [Fact]
+    public void EntrypointLogsShowWhyTheServiceDidNotComeUp()
+    {
+        var name = "entry-" + Guid.NewGuid().ToString("N")[..8];
+        var r = ModuleHost.Run(_emu.Connect() + $$"""
+            New-DaytonaSnapshot -Name '{{name}}' -Image 'python:3.12' -Entrypoint 'bash', '-c', 'echo "starting server"; echo "port 8080 in use" >&2; exit 3' | Out-Null
+            $sb = New-DaytonaSandbox -Snapshot '{{name}}'
+            try {
+                $log = $sb | Receive-DaytonaCommandLog -Entrypoint -Follow -TimeoutSec 30 -InformationAction Ignore
+                $log.ExitCode; $log.Stdout; $log.Stderr; $log.SessionId
+                $again = Receive-DaytonaCommandLog -SandboxId $sb.Id -Entrypoint
+                $again.Stderr
+                $plain = New-DaytonaSandbox
+                (Receive-DaytonaCommandLog -SandboxId $plain.Id -Entrypoint).Output.Length
+                $plain | Remove-DaytonaSandbox -Force
+            } finally { $sb | Remove-DaytonaSandbox -Force; Remove-DaytonaSnapshot -Name '{{name}}' -Force }
+            """).AssertNoErrors();
+        Assert.Equal(3, r.Output[0].BaseObject);
+        Assert.Equal("starting server\n", r.Output[1].ToString());
+        Assert.Equal("port 8080 in use\n", r.Output[2].ToString());
+        Assert.Equal("entrypoint", r.Output[3].ToString());
+        Assert.Equal("port 8080 in use\n", r.Output[4].ToString());   // without -Follow: what it wrote
+        Assert.Equal(0, r.Output[5].BaseObject);                      // no entrypoint: an empty log, no error
+    }
+
+    [Fact]
     public void SessionIdCompletesFromTheNamedSandboxsSessions()
     {
         var r = Run("""
