@@ -257,3 +257,70 @@ Describe 'examples/azure-pipelines.yml and a simulated pipeline run' {
         Get-DaytonaSandbox | Should -BeNullOrEmpty
     }
 }
+
+Describe 'examples/parallel-agents/Start-ParallelAgents.ps1' {
+    BeforeAll {
+        $Script = Join-Path $Root 'examples/parallel-agents/Start-ParallelAgents.ps1'
+        # Runs the script in a fresh non-interactive pwsh and returns its objects (as JSON) and its exit code.
+        function Invoke-Agents([string[]] $Arguments) {
+            $json = Join-Path ([IO.Path]::GetTempPath()) ('daytonaps-agents-' + [guid]::NewGuid().ToString('N') + '.json')
+            $body = "`$r = @(& '$Script' $($Arguments -join ' ')); `$r | Select-Object Agent, SandboxName, SandboxId, ExitCode, Output, @{ n = 'Url'; e = { `$_.Preview.Url } }, @{ n = 'Shown'; e = { `"`$(`$_.Preview)`" } } | ConvertTo-Json -Depth 3 | Set-Content '$json'; exit `$LASTEXITCODE"
+            $run = Invoke-FreshPwsh -Script $body -Environment @{
+                DAYTONA_API_URL = $Emu.ApiUrl; DAYTONA_API_KEY = $Emu.ApiKey; TF_BUILD = $null
+                PSModulePath    = (Split-Path $ModulePath) + [IO.Path]::PathSeparator + $env:PSModulePath
+            }
+            $code = $LASTEXITCODE
+            $objects = if (Test-Path $json) { @(Get-Content $json -Raw | ConvertFrom-Json) } else { @() }
+            Remove-Item $json -ErrorAction SilentlyContinue
+            [pscustomobject]@{ Lines = @($run); Text = ($run -join "`n"); ExitCode = $code; Agents = $objects }
+        }
+        # Fetches a preview URL through the emulator's proxy: *.localhost resolves to loopback for browsers, not for .NET.
+        function Get-Preview([string] $Url) {
+            $u = [uri]$Url
+            $client = [System.Net.Http.HttpClient]::new()
+            try {
+                $request = [System.Net.Http.HttpRequestMessage]::new('GET', "http://127.0.0.1:$($u.Port)$($u.PathAndQuery)")
+                $request.Headers.Host = $u.Authority
+                $response = $client.Send($request)
+                [pscustomobject]@{ Status = [int]$response.StatusCode; Body = $response.Content.ReadAsStringAsync().GetAwaiter().GetResult() }
+            } finally { $client.Dispose() }
+        }
+    }
+    BeforeEach { Get-DaytonaSandbox | Remove-DaytonaSandbox -Force -Wait }
+
+    It 'runs three agents, each with its project copy, a dev server and a signed preview that serves it' {
+        $run = Invoke-Agents @('-ProjectPath', "'$(Join-Path $Root 'examples/parallel-agents/sample')'", '-AgentCount', '3',
+            '-AgentCommand', "'cat index.html; echo agent=`$AGENT_ID'", '-KeepSandboxes')
+        $run.ExitCode | Should -Be 0 -Because $run.Text
+        $run.Agents.Count | Should -Be 3
+        @($run.Agents.SandboxId | Select-Object -Unique).Count | Should -Be 3
+        foreach ($a in $run.Agents) {
+            $a.ExitCode | Should -Be 0
+            $a.Output | Should -Be "<h1>agent sample</h1>`nagent=$($a.Agent)"
+            $a.Shown | Should -Match '\*\*\*' -Because 'the signed URL is a credential: its display is masked'
+            $a.Url | Should -Not -Match '\*\*\*'
+            $page = Get-Preview $a.Url
+            $page.Status | Should -Be 200
+            $page.Body | Should -Match '<h1>agent sample</h1>'
+        }
+        $run.Text | Should -Match 'Kept 3 sandboxes; remove them with: '
+        $run.Text | Should -Not -Match ([regex]::Escape($Emu.ApiKey))
+        @(Get-DaytonaSandbox -Label @{ app = 'parallel-agents' }).Count | Should -Be 3
+    }
+
+    It 'tears every sandbox down and exits 1 when the dev server never comes up' {
+        $run = Invoke-Agents @('-ProjectPath', "'$(Join-Path $Root 'examples/parallel-agents/sample')'", '-AgentCount', '2',
+            '-ServerCommand', "'echo broken; exit 1'", '-HealthCheckSec', '2', '-KeepSandboxes')
+        $run.ExitCode | Should -Be 1
+        $run.Text | Should -Match 'did not answer on port 8080 within 2 s'
+        $run.Text | Should -Match 'Removed 2 sandboxes of run'
+        Get-DaytonaSandbox | Should -BeNullOrEmpty
+    }
+
+    It 'tears down by default after the agents ran' {
+        $run = Invoke-Agents @('-ProjectPath', "'$(Join-Path $Root 'examples/parallel-agents/sample')'", '-AgentCount', '2')
+        $run.ExitCode | Should -Be 0 -Because $run.Text
+        $run.Agents.Count | Should -Be 2
+        Get-DaytonaSandbox | Should -BeNullOrEmpty
+    }
+}
