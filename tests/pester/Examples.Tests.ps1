@@ -324,3 +324,87 @@ Describe 'examples/parallel-agents/Start-ParallelAgents.ps1' {
         Get-DaytonaSandbox | Should -BeNullOrEmpty
     }
 }
+
+Describe 'examples/coding-backend/CodingBackend.psm1' {
+    BeforeAll {
+        # In this PowerShell (connected to the emulator above), as a coding tool's host loads it.
+        Import-Module (Join-Path $Root 'examples/coding-backend/CodingBackend.psm1') -Force
+    }
+    BeforeEach { Get-DaytonaSandbox | Remove-DaytonaSandbox -Force -Wait }
+
+    It 'sets up from an image, clones, reads, writes, lists, runs, reports status and tears down' {
+        $b = New-CodingBackend -Image 'python:3.12' -WorkDir /home/daytona/scratch
+        (Get-CodingBackendStatus -SandboxId $b.SandboxId).State | Should -Be 'Running'
+        # A repository to clone, inside the sandbox (tests reach nothing outside it).
+        $b | Invoke-CodingCommand 'set -e; git init -q --bare -b main /tmp/origin.git; git init -q -b main seed; cd seed; echo "# app" > README.md; git add .; git -c user.name=t -c user.email=t@e commit -qm init; git push -q /tmp/origin.git main' | Out-Null
+
+        $w = $b | Copy-CodingRepository -Url file:///tmp/origin.git -WorkDir /home/daytona/workspace
+        $w.WorkDir | Should -Be '/home/daytona/workspace'
+        ($w | Get-CodingFile README.md).Trim() | Should -Be '# app'
+        $w | Set-CodingFile -Path src/main.py -Value 'print("hi")'
+        $list = @($w | Get-CodingFileList)
+        $list.Name | Should -Contain 'README.md'
+        ($list | Where-Object Name -eq 'src').IsDirectory | Should -BeTrue
+        ($w | Get-CodingFileList src).Path | Should -Be '/home/daytona/workspace/src/main.py'
+        ($w | Invoke-CodingCommand 'python3 src/main.py; git status --porcelain').Trim() -split "`n" | Should -Be @('hi', '?? src/')
+        { $w | Invoke-CodingCommand 'echo broken >&2; exit 4' } | Should -Throw '*command failed (exit 4): broken*'
+
+        $w | Remove-CodingBackend
+        (Get-CodingBackendStatus -SandboxId $w.SandboxId).State | Should -Be 'Stopped'
+        { $w | Remove-CodingBackend } | Should -Not -Throw -Because 'a backend that is gone is torn down already'
+    }
+
+    It 'reconnects by sandbox id from another process after a restart, starting a stopped sandbox' {
+        $b = New-CodingBackend -Image 'python:3.12'
+        $b | Set-CodingFile -Path state.txt -Value 'kept across restarts'
+        Stop-DaytonaSandbox -Id $b.SandboxId
+        $saved = $b | ConvertTo-Json -Compress
+        $out = Invoke-FreshPwsh -Script @"
+Import-Module '$ModulePath/DaytonaPS.psd1'
+Import-Module '$(Join-Path $Root 'examples/coding-backend/CodingBackend.psm1')'
+`$b = '$saved' | ConvertFrom-Json | Connect-CodingBackend
+(`$b | Get-CodingBackendStatus).State
+`$b | Get-CodingFile state.txt
+"@ -Environment @{ DAYTONA_API_URL = $Emu.ApiUrl; DAYTONA_API_KEY = $Emu.ApiKey }
+        $out | Should -Contain 'Running'
+        $out | Should -Contain 'kept across restarts'
+        $b | Remove-CodingBackend
+    }
+
+    It 'serves the agent port through its preview link, with the token kept out of the display' {
+        $b = New-CodingBackend -Image 'python:3.12' -AgentPort 7422
+        $b | Set-CodingFile -Path index.html -Value 'agent here'
+        $b | Start-CodingAgent 'python3 -m http.server 7422' | Out-Null
+        $b | Invoke-CodingCommand 'for i in $(seq 1 40); do (exec 3<>/dev/tcp/127.0.0.1/7422) 2>/dev/null && exit 0; sleep 0.25; done; exit 1' | Out-Null
+        $preview = $b | Get-CodingPreview
+        "$preview" | Should -Not -Match ([regex]::Escape([System.Net.NetworkCredential]::new('', $preview.Token).Password))
+        $u = [uri]$preview.Url
+        $client = [System.Net.Http.HttpClient]::new()
+        try {
+            $request = [System.Net.Http.HttpRequestMessage]::new('GET', "http://127.0.0.1:$($u.Port)/index.html")
+            $request.Headers.Host = $u.Authority
+            $request.Headers.Add('X-Daytona-Preview-Token', [System.Net.NetworkCredential]::new('', $preview.Token).Password)
+            $response = $client.Send($request)
+            [int]$response.StatusCode | Should -Be 200
+            $response.Content.ReadAsStringAsync().GetAwaiter().GetResult().Trim() | Should -Be 'agent here'
+        } finally { $client.Dispose() }
+        $b | Remove-CodingBackend
+    }
+
+    It 'pre-builds a snapshot and starts later backends from it' {
+        $name = 'coding-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        try {
+            $snap = New-CodingSnapshot -Name $name -Image 'python:3.12' -Cpu 2
+            $snap.State | Should -Be 'active'
+            $b = New-CodingBackend -Snapshot $name
+            (Get-DaytonaSandbox -Id $b.SandboxId).Snapshot | Should -Be $name
+            ($b | Invoke-CodingCommand 'echo from-snapshot').Trim() | Should -Be 'from-snapshot'
+            $b | Remove-CodingBackend
+        } finally { Remove-DaytonaSnapshot -Name $name -Force -ErrorAction SilentlyContinue }
+    }
+
+    It 'removes the sandbox of a setup whose clone fails' {
+        { New-CodingBackend -Image 'python:3.12' -RepositoryUrl file:///tmp/no-such-repo.git } | Should -Throw
+        Get-DaytonaSandbox | Should -BeNullOrEmpty
+    }
+}
