@@ -233,7 +233,7 @@ Describe 'examples/azure-pipelines.yml and a simulated pipeline run' {
         Test-Path (Join-Path $Root 'examples/ci-runner-lease/sample/build.sh') | Should -BeTrue
     }
 
-    It 'builds the sample as the pipeline step does: exit 0, no secret, no logging command' {
+    It 'builds the sample as the pipeline step does: exit 0, no secret, no logging command but its own log group' {
         $out = Join-Path ([IO.Path]::GetTempPath()) ('daytonaps-staging-' + [guid]::NewGuid().ToString('N'))
         $run = Invoke-Example $Script '-Workspace', (Join-Path $Root 'examples/ci-runner-lease/sample'), '-ArtifactDestination', $out, '-Pool', 'ado-1', '-ReleasePolicy', 'Delete' `
             -Environment @{ TF_BUILD = 'True' }
@@ -241,7 +241,12 @@ Describe 'examples/azure-pipelines.yml and a simulated pipeline run' {
         $run.Lines | Should -Contain 'compiling src/hello.txt'
         Get-Content (Join-Path $out 'out/hello.out') | Should -Be 'HELLO FROM THE SAMPLE PROJECT'
         $run.Text | Should -Not -Match $Emu.ApiKey
-        Get-AgentCommand $run.Lines | Should -BeNullOrEmpty
+        # The only logging commands: DaytonaPS's own log group around the build's live output.
+        $commands = @(Get-AgentCommand $run.Lines)
+        $commands.Count | Should -Be 2 -Because ($commands -join ' | ')
+        $commands[0] | Should -BeLike "##``[group``]Invoke-DaytonaCommand: 'bash build.sh' in sandbox '*'"
+        $commands[1] | Should -BeExactly '##[endgroup]'
+        $run.Lines[([array]::IndexOf($run.Lines, $commands[0]) + 1)..([array]::IndexOf($run.Lines, '##[endgroup]') - 1)] | Should -Contain 'compiling src/hello.txt'
         Get-DaytonaSandbox | Should -BeNullOrEmpty
     }
 
@@ -250,8 +255,10 @@ Describe 'examples/azure-pipelines.yml and a simulated pipeline run' {
         $run = Invoke-Example $Script '-Workspace', $hostile, '-Pool', 'ado-2', '-ReleasePolicy', 'Delete' -Environment @{ TF_BUILD = 'True' }
         $run.ExitCode | Should -Be 3
         $commands = @(Get-AgentCommand $run.Lines)
-        $commands.Count | Should -Be 1 -Because "only DaytonaPS's issue line commands the agent: $($commands -join ' | ')"
-        $commands[0] | Should -Match '^##vso\[task\.logissue type=error;code=DaytonaCommandFailed\]'
+        $commands.Count | Should -Be 3 -Because "only DaytonaPS's log group and issue line command the agent: $($commands -join ' | ')"
+        $commands[0] | Should -BeLike '##`[group`]Invoke-DaytonaCommand: *'
+        $commands[1] | Should -BeExactly '##[endgroup]'
+        $commands[2] | Should -Match '^##vso\[task\.logissue type=error;code=DaytonaCommandFailed\]'
         $run.Text | Should -Match 'vso\[task\.setvariable variable=pwned\]yes' -Because 'the line is shown, neutralised'
         $run.Text | Should -Not -Match $Emu.ApiKey
         Get-DaytonaSandbox | Should -BeNullOrEmpty
