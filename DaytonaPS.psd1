@@ -29,6 +29,7 @@
         'Invoke-DaytonaCommand',
         'Start-DaytonaCommand',
         'Receive-DaytonaCommandLog',
+        'Send-DaytonaCommandInput',
         'Get-DaytonaSession',
         'Remove-DaytonaSession',
         'Enter-DaytonaSsh',

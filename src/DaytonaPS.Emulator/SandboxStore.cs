@@ -117,6 +117,12 @@ public sealed class SandboxStore : IDisposable
         {
             if (finalState is "stopped" or "archived") s.Runtime.KillAll();
             if (finalState == "destroyed") s.Runtime.Destroy();
+            // A start after create, stop or archive runs the snapshot's entrypoint (a resize or resume keeps the one running).
+            if (finalState == "started" && s.Runtime.Sessions.Entrypoint is null
+                && s.Snapshot is { } snapshotName && _context.Snapshots.Find(snapshotName)?.Entrypoint is { Count: > 0 } entrypoint)
+            {
+                s.Runtime.Sessions.StartEntrypoint(entrypoint);
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
         {

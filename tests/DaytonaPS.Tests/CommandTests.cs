@@ -213,7 +213,10 @@ public sealed class CommandTests : IClassFixture<EmulatorFixture>
             try { $sb | Invoke-DaytonaCommand 'echo "##vso[task.setvariable variable=x]pwned"; echo "##[error]fake"; echo "a ##vso[task.complete]"; echo plain' -Stream }
             finally { $env:TF_BUILD = $old }
             """).AssertNoErrors();
-        Assert.Equal(new[] { "## vso[task.setvariable variable=x]pwned", "## [error]fake", "a ## vso[task.complete]", "plain" }, r.Information);
+        // Folded into one log group (its title neutralised too: it quotes the command), sandbox lines neutralised.
+        Assert.StartsWith("##[group]Invoke-DaytonaCommand: 'echo \"## vso[task.setvariable", r.Information[0]);
+        Assert.Equal("##[endgroup]", r.Information[^1]);
+        Assert.Equal(new[] { "## vso[task.setvariable variable=x]pwned", "## [error]fake", "a ## vso[task.complete]", "plain" }, r.Information.Skip(1).SkipLast(1));
         // the result keeps the real output
         Assert.StartsWith("##vso[task.setvariable", Prop<string>(Assert.Single(r.Output), "Stdout"));
     }
@@ -269,7 +272,10 @@ public sealed class CommandTests : IClassFixture<EmulatorFixture>
             $env:TF_BUILD = 'true'
             try { $sb | Invoke-DaytonaCommand 'echo "##vso[y]"' -Stream | Out-Null } finally { $env:TF_BUILD = $old }
             """).AssertNoErrors();
-        Assert.Equal(new[] { "##vso[x]", "## vso[y]" }, r.Information);
+        // 'true' counts (case-insensitive): its run is neutralised and folded into a log group; 'false' is neither.
+        Assert.Equal(new[] { "##vso[x]", "## vso[y]" }, r.Information.Where(i => !i.StartsWith("##[group]", StringComparison.Ordinal) && i != "##[endgroup]"));
+        Assert.Equal(1, r.Information.Count(i => i.StartsWith("##[group]", StringComparison.Ordinal)));
+        Assert.Equal("##[endgroup]", r.Information[^1]);
     }
 
     [Fact]

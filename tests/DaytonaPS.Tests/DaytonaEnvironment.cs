@@ -1,7 +1,7 @@
 namespace DaytonaPS.Tests;
 
 /// <summary>
-/// Clears every DAYTONA_* variable the credential chain reads for one test and puts them back
+/// Clears every DAYTONA_* variable the credential chain reads (and hides the Daytona CLI's config) for one test and puts them back
 /// afterwards. For test classes in the "Environment" collection, which runs alone.
 /// </summary>
 public sealed class ClearedDaytonaEnvironment : IDisposable
@@ -9,7 +9,7 @@ public sealed class ClearedDaytonaEnvironment : IDisposable
     private static readonly string[] Variables =
     {
         "DAYTONA_API_KEY", "DAYTONA_JWT_TOKEN", "DAYTONA_ORGANIZATION_ID", "DAYTONA_API_URL", "DAYTONA_SERVER_URL",
-        "DAYTONA_TARGET", "DAYTONA_SECRET_NAME", "DAYTONA_SECRET_VAULT",
+        "DAYTONA_TARGET", "DAYTONA_SECRET_NAME", "DAYTONA_SECRET_VAULT", "DAYTONA_CONFIG_DIR",
     };
 
     private readonly Dictionary<string, string?> _saved;
@@ -18,6 +18,8 @@ public sealed class ClearedDaytonaEnvironment : IDisposable
     {
         _saved = Variables.ToDictionary(v => v, Environment.GetEnvironmentVariable);
         foreach (var v in Variables) Environment.SetEnvironmentVariable(v, null);
+        // A folder that does not exist: a Daytona CLI login of whoever runs the tests is never read.
+        Environment.SetEnvironmentVariable("DAYTONA_CONFIG_DIR", Path.Combine(Path.GetTempPath(), "dps-no-cli-config-" + Guid.NewGuid().ToString("N")));
     }
 
     public void Dispose()

@@ -63,7 +63,7 @@ public static class ModuleHost
         }
         return new PsResult(output, ps.Streams.Error.ToList(), ps.Streams.Verbose.Select(v => v.Message).ToList(),
             ps.Streams.Debug.Select(v => v.Message).ToList(), ps.Streams.Warning.Select(v => v.Message).ToList(),
-            ps.Streams.Information.Select(i => i.MessageData?.ToString() ?? string.Empty).ToList(), terminating);
+            ps.Streams.Information.Select(i => i.MessageData?.ToString() ?? string.Empty).ToList(), terminating, ps.Streams.Progress.ToList());
     }
 }
 
@@ -74,7 +74,8 @@ public sealed record PsResult(
     List<string> Debug,
     List<string> Warnings,
     List<string> Information,
-    Exception? Terminating)
+    Exception? Terminating,
+    List<ProgressRecord>? Progress = null)
 {
     /// <summary>Error ids of every error, terminating ones included (ids before the comma).</summary>
     public IEnumerable<string> ErrorIds =>

@@ -44,6 +44,34 @@ public sealed class PipedSandboxTests : IClassFixture<EmulatorFixture>
     }
 
     [Fact]
+    public void BulkProgressSaysNOfNWhenTheCountIsKnown_NDoneWhenPiped_NothingForOne()
+    {
+        var p = Unique("prog");
+        var r = Run($$"""
+            $boxes = 1..3 | ForEach-Object { New-DaytonaSandbox -Name "{{p}}-$_" }
+            Stop-DaytonaSandbox -InputObject $boxes
+            $boxes.Name | Start-DaytonaSandbox
+            Set-DaytonaSandbox -Id $boxes[0].Id -Label @{ one = '1' }
+            Remove-DaytonaSandbox -Id $boxes.Id -Force
+            """).AssertNoErrors();
+        var bulk = r.Progress!.Where(x => x.ActivityId == 0x0D490000).ToList();
+        List<string> Statuses(string activity) => bulk.Where(x => x.Activity == activity && x.RecordType == System.Management.Automation.ProgressRecordType.Processing)
+            .Select(x => x.StatusDescription).ToList();
+
+        var stop = Statuses("Stop-DaytonaSandbox");
+        Assert.NotEmpty(stop);
+        Assert.All(stop, s => Assert.Matches(@"^[1-3] of 3 done$", s));
+        Assert.Contains(bulk, x => x.Activity == "Stop-DaytonaSandbox" && x.RecordType == System.Management.Automation.ProgressRecordType.Completed);
+        Assert.Contains(bulk, x => x.Activity == "Remove-DaytonaSandbox" && x.PercentComplete is > 0 and <= 100);
+
+        var start = Statuses("Start-DaytonaSandbox");
+        Assert.NotEmpty(start);
+        Assert.All(start, s => Assert.Matches(@"^[1-3] done$", s));   // piped: the count is not known
+
+        Assert.DoesNotContain(bulk, x => x.Activity == "Set-DaytonaSandbox");   // one sandbox: no bulk progress
+    }
+
+    [Fact]
     public void StringsAndObjectsWithAnIdStillBindId()
     {
         // Only DaytonaPS.Sandbox objects go to -InputObject; a name, or another object's Id property, is looked up as before.

@@ -88,3 +88,49 @@ try { New-DaytonaSandbox -Name ci-confirm-c -Confirm | Out-Null } catch { 'id: '
         $out | Should -Contain 'made: 0'
     }
 }
+
+Describe 'Invoke-DaytonaCommand -Stream under an Azure DevOps agent' {
+    It 'folds the live output into a ##[group] section that sandbox text cannot end or command' {
+        # The sandbox prints an endgroup, a group and a vso command of its own; only DaytonaPS's two markers may count.
+        $out = Invoke-Job @"
+`$h = '##'
+`$sb = New-DaytonaSandbox
+try { `$sb | Invoke-DaytonaCommand ('echo one; echo "' + `$h + '[endgroup]"; echo "' + `$h + '[group]fake"; echo "x ' + `$h + 'vso[task.setvariable variable=pwned]yes"; echo two') -Stream | Out-Null }
+finally { `$sb | Remove-DaytonaSandbox -Force }
+"@
+        $commands = @(Get-AgentCommand $out)
+        $commands.Count | Should -Be 2 -Because "only the group and its end are logging commands: $($commands -join ' | ')"
+        $commands[0] | Should -Match "^##\[group\]Invoke-DaytonaCommand: 'echo one; .*' in sandbox '.+'"
+        $commands[1] | Should -BeExactly '##[endgroup]'
+        $lines = @($out)
+        $start = [array]::IndexOf($lines, $commands[0]); $end = [array]::IndexOf($lines, '##[endgroup]')
+        $lines[($start + 1)..($end - 1)] | Should -Be @('one', '## [endgroup]', '## [group]fake', 'x ## vso[task.setvariable variable=pwned]yes', 'two')
+    }
+
+    It 'shows one sandbox at a time when several run at once, each in its own group' {
+        $out = Invoke-Job @"
+`$boxes = 1..2 | ForEach-Object { New-DaytonaSandbox }
+try { `$boxes | Invoke-DaytonaCommand 'for i in 1 2 3; do echo "`$(hostname) line `$i"; sleep 0.3; done' -Stream | Out-Null }
+finally { `$boxes | Remove-DaytonaSandbox -Force }
+"@
+        $lines = @($out)
+        $groups = @(); $current = $null
+        foreach ($l in $lines) {
+            if ($l -like '##`[group`]*') { $current | Should -BeNullOrEmpty -Because 'groups never nest or overlap'; $current = [System.Collections.Generic.List[string]]::new() }
+            elseif ($l -eq '##[endgroup]') { $groups += , $current.ToArray(); $current = $null }
+            elseif ($null -ne $current) { $current.Add($l) }
+        }
+        $groups.Count | Should -Be 2
+        foreach ($g in $groups) {
+            $g.Count | Should -Be 3
+            @($g | ForEach-Object { ($_ -split ' line ')[0] } | Select-Object -Unique).Count | Should -Be 1 -Because "one group holds one sandbox's lines: $($g -join ' | ')"
+        }
+        (($groups[0][0] -split ' line ')[0]) | Should -Not -Be (($groups[1][0] -split ' line ')[0])
+    }
+
+    It 'writes no group markers outside Azure DevOps' {
+        $out = Invoke-Job "`$sb = New-DaytonaSandbox; try { `$sb | Invoke-DaytonaCommand 'echo plain' -Stream | Out-Null } finally { `$sb | Remove-DaytonaSandbox -Force }" -TfBuild ''
+        $out | Should -Contain 'plain'
+        Get-AgentCommand $out | Should -BeNullOrEmpty
+    }
+}

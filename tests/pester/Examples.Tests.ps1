@@ -233,7 +233,7 @@ Describe 'examples/azure-pipelines.yml and a simulated pipeline run' {
         Test-Path (Join-Path $Root 'examples/ci-runner-lease/sample/build.sh') | Should -BeTrue
     }
 
-    It 'builds the sample as the pipeline step does: exit 0, no secret, no logging command' {
+    It 'builds the sample as the pipeline step does: exit 0, no secret, no logging command but its own log group' {
         $out = Join-Path ([IO.Path]::GetTempPath()) ('daytonaps-staging-' + [guid]::NewGuid().ToString('N'))
         $run = Invoke-Example $Script '-Workspace', (Join-Path $Root 'examples/ci-runner-lease/sample'), '-ArtifactDestination', $out, '-Pool', 'ado-1', '-ReleasePolicy', 'Delete' `
             -Environment @{ TF_BUILD = 'True' }
@@ -241,7 +241,12 @@ Describe 'examples/azure-pipelines.yml and a simulated pipeline run' {
         $run.Lines | Should -Contain 'compiling src/hello.txt'
         Get-Content (Join-Path $out 'out/hello.out') | Should -Be 'HELLO FROM THE SAMPLE PROJECT'
         $run.Text | Should -Not -Match $Emu.ApiKey
-        Get-AgentCommand $run.Lines | Should -BeNullOrEmpty
+        # The only logging commands: DaytonaPS's own log group around the build's live output.
+        $commands = @(Get-AgentCommand $run.Lines)
+        $commands.Count | Should -Be 2 -Because ($commands -join ' | ')
+        $commands[0] | Should -BeLike "##``[group``]Invoke-DaytonaCommand: 'bash build.sh' in sandbox '*'"
+        $commands[1] | Should -BeExactly '##[endgroup]'
+        $run.Lines[([array]::IndexOf($run.Lines, $commands[0]) + 1)..([array]::IndexOf($run.Lines, '##[endgroup]') - 1)] | Should -Contain 'compiling src/hello.txt'
         Get-DaytonaSandbox | Should -BeNullOrEmpty
     }
 
@@ -250,8 +255,10 @@ Describe 'examples/azure-pipelines.yml and a simulated pipeline run' {
         $run = Invoke-Example $Script '-Workspace', $hostile, '-Pool', 'ado-2', '-ReleasePolicy', 'Delete' -Environment @{ TF_BUILD = 'True' }
         $run.ExitCode | Should -Be 3
         $commands = @(Get-AgentCommand $run.Lines)
-        $commands.Count | Should -Be 1 -Because "only DaytonaPS's issue line commands the agent: $($commands -join ' | ')"
-        $commands[0] | Should -Match '^##vso\[task\.logissue type=error;code=DaytonaCommandFailed\]'
+        $commands.Count | Should -Be 3 -Because "only DaytonaPS's log group and issue line command the agent: $($commands -join ' | ')"
+        $commands[0] | Should -BeLike '##`[group`]Invoke-DaytonaCommand: *'
+        $commands[1] | Should -BeExactly '##[endgroup]'
+        $commands[2] | Should -Match '^##vso\[task\.logissue type=error;code=DaytonaCommandFailed\]'
         $run.Text | Should -Match 'vso\[task\.setvariable variable=pwned\]yes' -Because 'the line is shown, neutralised'
         $run.Text | Should -Not -Match $Emu.ApiKey
         Get-DaytonaSandbox | Should -BeNullOrEmpty
@@ -313,5 +320,156 @@ Describe 'examples/azure-pipelines-secret.yml and examples/secret-for-one-run: a
         $run.ExitCode | Should -Be 2
         $run.Text | Should -Match "map the secret variable under the step's env:"
         Get-DaytonaSecret -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'examples/parallel-agents/Start-ParallelAgents.ps1' {
+    BeforeAll {
+        $Script = Join-Path $Root 'examples/parallel-agents/Start-ParallelAgents.ps1'
+        # Runs the script in a fresh non-interactive pwsh and returns its objects (as JSON) and its exit code.
+        function Invoke-Agents([string[]] $Arguments) {
+            $json = Join-Path ([IO.Path]::GetTempPath()) ('daytonaps-agents-' + [guid]::NewGuid().ToString('N') + '.json')
+            $body = "`$r = @(& '$Script' $($Arguments -join ' ')); `$r | Select-Object Agent, SandboxName, SandboxId, ExitCode, Output, @{ n = 'Url'; e = { `$_.Preview.Url } }, @{ n = 'Shown'; e = { `"`$(`$_.Preview)`" } } | ConvertTo-Json -Depth 3 | Set-Content '$json'; exit `$LASTEXITCODE"
+            $run = Invoke-FreshPwsh -Script $body -Environment @{
+                DAYTONA_API_URL = $Emu.ApiUrl; DAYTONA_API_KEY = $Emu.ApiKey; TF_BUILD = $null
+                PSModulePath    = (Split-Path $ModulePath) + [IO.Path]::PathSeparator + $env:PSModulePath
+            }
+            $code = $LASTEXITCODE
+            $objects = if (Test-Path $json) { @(Get-Content $json -Raw | ConvertFrom-Json) } else { @() }
+            Remove-Item $json -ErrorAction SilentlyContinue
+            [pscustomobject]@{ Lines = @($run); Text = ($run -join "`n"); ExitCode = $code; Agents = $objects }
+        }
+        # Fetches a preview URL through the emulator's proxy: *.localhost resolves to loopback for browsers, not for .NET.
+        function Get-Preview([string] $Url) {
+            $u = [uri]$Url
+            $client = [System.Net.Http.HttpClient]::new()
+            try {
+                $request = [System.Net.Http.HttpRequestMessage]::new('GET', "http://127.0.0.1:$($u.Port)$($u.PathAndQuery)")
+                $request.Headers.Host = $u.Authority
+                $response = $client.Send($request)
+                [pscustomobject]@{ Status = [int]$response.StatusCode; Body = $response.Content.ReadAsStringAsync().GetAwaiter().GetResult() }
+            } finally { $client.Dispose() }
+        }
+    }
+    BeforeEach { Get-DaytonaSandbox | Remove-DaytonaSandbox -Force -Wait }
+
+    It 'runs three agents, each with its project copy, a dev server and a signed preview that serves it' {
+        $run = Invoke-Agents @('-ProjectPath', "'$(Join-Path $Root 'examples/parallel-agents/sample')'", '-AgentCount', '3',
+            '-AgentCommand', "'cat index.html; echo agent=`$AGENT_ID'", '-KeepSandboxes')
+        $run.ExitCode | Should -Be 0 -Because $run.Text
+        $run.Agents.Count | Should -Be 3
+        @($run.Agents.SandboxId | Select-Object -Unique).Count | Should -Be 3
+        foreach ($a in $run.Agents) {
+            $a.ExitCode | Should -Be 0
+            $a.Output | Should -Be "<h1>agent sample</h1>`nagent=$($a.Agent)"
+            $a.Shown | Should -Match '\*\*\*' -Because 'the signed URL is a credential: its display is masked'
+            $a.Url | Should -Not -Match '\*\*\*'
+            $page = Get-Preview $a.Url
+            $page.Status | Should -Be 200
+            $page.Body | Should -Match '<h1>agent sample</h1>'
+        }
+        $run.Text | Should -Match 'Kept 3 sandboxes; remove them with: '
+        $run.Text | Should -Not -Match ([regex]::Escape($Emu.ApiKey))
+        @(Get-DaytonaSandbox -Label @{ app = 'parallel-agents' }).Count | Should -Be 3
+    }
+
+    It 'tears every sandbox down and exits 1 when the dev server never comes up' {
+        $run = Invoke-Agents @('-ProjectPath', "'$(Join-Path $Root 'examples/parallel-agents/sample')'", '-AgentCount', '2',
+            '-ServerCommand', "'echo broken; exit 1'", '-HealthCheckSec', '2', '-KeepSandboxes')
+        $run.ExitCode | Should -Be 1
+        $run.Text | Should -Match 'did not answer on port 8080 within 2 s'
+        $run.Text | Should -Match 'Removed 2 sandboxes of run'
+        Get-DaytonaSandbox | Should -BeNullOrEmpty
+    }
+
+    It 'tears down by default after the agents ran' {
+        $run = Invoke-Agents @('-ProjectPath', "'$(Join-Path $Root 'examples/parallel-agents/sample')'", '-AgentCount', '2')
+        $run.ExitCode | Should -Be 0 -Because $run.Text
+        $run.Agents.Count | Should -Be 2
+        Get-DaytonaSandbox | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'examples/coding-backend/CodingBackend.psm1' {
+    BeforeAll {
+        # In this PowerShell (connected to the emulator above), as a coding tool's host loads it.
+        Import-Module (Join-Path $Root 'examples/coding-backend/CodingBackend.psm1') -Force
+    }
+    BeforeEach { Get-DaytonaSandbox | Remove-DaytonaSandbox -Force -Wait }
+
+    It 'sets up from an image, clones, reads, writes, lists, runs, reports status and tears down' {
+        $b = New-CodingBackend -Image 'python:3.12' -WorkDir /home/daytona/scratch
+        (Get-CodingBackendStatus -SandboxId $b.SandboxId).State | Should -Be 'Running'
+        # A repository to clone, inside the sandbox (tests reach nothing outside it).
+        $b | Invoke-CodingCommand 'set -e; git init -q --bare -b main /tmp/origin.git; git init -q -b main seed; cd seed; echo "# app" > README.md; git add .; git -c user.name=t -c user.email=t@e commit -qm init; git push -q /tmp/origin.git main' | Out-Null
+
+        $w = $b | Copy-CodingRepository -Url file:///tmp/origin.git -WorkDir /home/daytona/workspace
+        $w.WorkDir | Should -Be '/home/daytona/workspace'
+        ($w | Get-CodingFile README.md).Trim() | Should -Be '# app'
+        $w | Set-CodingFile -Path src/main.py -Value 'print("hi")'
+        $list = @($w | Get-CodingFileList)
+        $list.Name | Should -Contain 'README.md'
+        ($list | Where-Object Name -eq 'src').IsDirectory | Should -BeTrue
+        ($w | Get-CodingFileList src).Path | Should -Be '/home/daytona/workspace/src/main.py'
+        ($w | Invoke-CodingCommand 'python3 src/main.py; git status --porcelain').Trim() -split "`n" | Should -Be @('hi', '?? src/')
+        { $w | Invoke-CodingCommand 'echo broken >&2; exit 4' } | Should -Throw '*command failed (exit 4): broken*'
+
+        $w | Remove-CodingBackend
+        (Get-CodingBackendStatus -SandboxId $w.SandboxId).State | Should -Be 'Stopped'
+        { $w | Remove-CodingBackend } | Should -Not -Throw -Because 'a backend that is gone is torn down already'
+    }
+
+    It 'reconnects by sandbox id from another process after a restart, starting a stopped sandbox' {
+        $b = New-CodingBackend -Image 'python:3.12'
+        $b | Set-CodingFile -Path state.txt -Value 'kept across restarts'
+        Stop-DaytonaSandbox -Id $b.SandboxId
+        $saved = $b | ConvertTo-Json -Compress
+        $out = Invoke-FreshPwsh -Script @"
+Import-Module '$ModulePath/DaytonaPS.psd1'
+Import-Module '$(Join-Path $Root 'examples/coding-backend/CodingBackend.psm1')'
+`$b = '$saved' | ConvertFrom-Json | Connect-CodingBackend
+(`$b | Get-CodingBackendStatus).State
+`$b | Get-CodingFile state.txt
+"@ -Environment @{ DAYTONA_API_URL = $Emu.ApiUrl; DAYTONA_API_KEY = $Emu.ApiKey }
+        $out | Should -Contain 'Running'
+        $out | Should -Contain 'kept across restarts'
+        $b | Remove-CodingBackend
+    }
+
+    It 'serves the agent port through its preview link, with the token kept out of the display' {
+        $b = New-CodingBackend -Image 'python:3.12' -AgentPort 7422
+        $b | Set-CodingFile -Path index.html -Value 'agent here'
+        $b | Start-CodingAgent 'python3 -m http.server 7422' | Out-Null
+        $b | Invoke-CodingCommand 'for i in $(seq 1 40); do (exec 3<>/dev/tcp/127.0.0.1/7422) 2>/dev/null && exit 0; sleep 0.25; done; exit 1' | Out-Null
+        $preview = $b | Get-CodingPreview
+        "$preview" | Should -Not -Match ([regex]::Escape([System.Net.NetworkCredential]::new('', $preview.Token).Password))
+        $u = [uri]$preview.Url
+        $client = [System.Net.Http.HttpClient]::new()
+        try {
+            $request = [System.Net.Http.HttpRequestMessage]::new('GET', "http://127.0.0.1:$($u.Port)/index.html")
+            $request.Headers.Host = $u.Authority
+            $request.Headers.Add('X-Daytona-Preview-Token', [System.Net.NetworkCredential]::new('', $preview.Token).Password)
+            $response = $client.Send($request)
+            [int]$response.StatusCode | Should -Be 200
+            $response.Content.ReadAsStringAsync().GetAwaiter().GetResult().Trim() | Should -Be 'agent here'
+        } finally { $client.Dispose() }
+        $b | Remove-CodingBackend
+    }
+
+    It 'pre-builds a snapshot and starts later backends from it' {
+        $name = 'coding-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        try {
+            $snap = New-CodingSnapshot -Name $name -Image 'python:3.12' -Cpu 2
+            $snap.State | Should -Be 'active'
+            $b = New-CodingBackend -Snapshot $name
+            (Get-DaytonaSandbox -Id $b.SandboxId).Snapshot | Should -Be $name
+            ($b | Invoke-CodingCommand 'echo from-snapshot').Trim() | Should -Be 'from-snapshot'
+            $b | Remove-CodingBackend
+        } finally { Remove-DaytonaSnapshot -Name $name -Force -ErrorAction SilentlyContinue }
+    }
+
+    It 'removes the sandbox of a setup whose clone fails' {
+        { New-CodingBackend -Image 'python:3.12' -RepositoryUrl file:///tmp/no-such-repo.git } | Should -Throw
+        Get-DaytonaSandbox | Should -BeNullOrEmpty
     }
 }

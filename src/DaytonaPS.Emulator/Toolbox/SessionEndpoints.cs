@@ -43,11 +43,13 @@ public static class SessionEndpoints
         group.MapGet("/process/session", (HttpContext http) =>
             Results.Json(http.Sandbox().Runtime.Sessions.All.Select(ToDto).ToList(), JsonDefaults.Options));
 
-        // The emulator runs no entrypoint, so the entrypoint session exists but never has commands.
-        group.MapGet("/process/session/entrypoint", () =>
-            Results.Json(new SessionDto("entrypoint", []), JsonDefaults.Options));
+        // The entrypoint session always exists; it has a command when the sandbox's snapshot has an
+        // entrypoint (run at start, see SessionManager.StartEntrypoint), else none and empty logs.
+        group.MapGet("/process/session/entrypoint", (HttpContext http) =>
+            Results.Json(http.Sandbox().Runtime.Sessions.Entrypoint is { } entrypoint ? ToDto(entrypoint) : new SessionDto("entrypoint", []), JsonDefaults.Options));
         group.MapGet("/process/session/entrypoint/logs", (Func<HttpContext, Task<IResult>>)(http =>
         {
+            if (http.Sandbox().Runtime.Sessions.Entrypoint?.Commands.FirstOrDefault() is { } command) return Logs(http, command.Log);
             var empty = new CommandLog();
             empty.Complete();
             return Logs(http, empty);

@@ -10,6 +10,33 @@ namespace DaytonaPS.Emulator.Toolbox;
 public sealed class SessionManager(SandboxRuntime runtime)
 {
     private readonly ConcurrentDictionary<string, Session> _sessions = new(StringComparer.Ordinal);
+    private Session? _entrypoint;
+
+    /// <summary>The session running the snapshot's entrypoint since the sandbox last started (null: none).</summary>
+    public Session? Entrypoint => Volatile.Read(ref _entrypoint);
+
+    /// <summary>
+    /// Runs the snapshot's entrypoint as the daemon does when the sandbox starts: one async command
+    /// in the session "entrypoint" (not in the listing; clients cannot create or delete it), its
+    /// output kept as that session's logs. Its stdin is /dev/null. GUESS: the daemon runs the
+    /// entrypoint's arguments as one shell command line.
+    /// </summary>
+    public void StartEntrypoint(IReadOnlyList<string> entrypoint)
+    {
+        if (!runtime.Container.RunsCommands || entrypoint.Count == 0) return;
+        try
+        {
+            var session = new Session(runtime, SessionEndpoints.EntrypointSessionId, []);
+            session.Enqueue(string.Join(" ", entrypoint.Select(Quote)) + " < /dev/null", runAsync: true, suppressInputEcho: false);
+            Interlocked.Exchange(ref _entrypoint, session)?.Dispose();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ToolboxException)
+        {
+            // Best effort, as the start itself: the entrypoint session then has no command.
+        }
+    }
+
+    private static string Quote(string word) => "'" + word.Replace("'", "'\\''") + "'";
 
     public IEnumerable<Session> All => _sessions.Values.OrderBy(s => s.CreatedAt);
 
@@ -28,7 +55,9 @@ public sealed class SessionManager(SandboxRuntime runtime)
     }
 
     public Session Get(string sessionId) =>
-        _sessions.TryGetValue(sessionId, out var s) ? s : throw new ToolboxException(404, "NOT_FOUND", $"session {sessionId} not found");
+        _sessions.TryGetValue(sessionId, out var s) ? s
+        : sessionId == SessionEndpoints.EntrypointSessionId && Entrypoint is { } entrypoint ? entrypoint
+        : throw new ToolboxException(404, "NOT_FOUND", $"session {sessionId} not found");
 
     public void Delete(string sessionId)
     {
@@ -38,6 +67,7 @@ public sealed class SessionManager(SandboxRuntime runtime)
 
     public void Clear()
     {
+        Interlocked.Exchange(ref _entrypoint, null)?.Dispose();
         foreach (var id in _sessions.Keys)
         {
             if (_sessions.TryRemove(id, out var s)) s.Dispose();

@@ -18,6 +18,12 @@ internal sealed class CommandRequest
 
     public bool LoginShell { get; set; }
 
+    /// <summary>Start-DaytonaCommand -AcceptInput: the command reads the session command's stdin (Send-DaytonaCommandInput), not /dev/null.</summary>
+    public bool AcceptInput { get; set; }
+
+    /// <summary>Start-DaytonaCommand -NoInputEcho: input sent later is not echoed into the log.</summary>
+    public bool SuppressInputEcho { get; set; }
+
     /// <summary>Given to the command as stdin (uploaded to a temporary file); null: /dev/null.</summary>
     public string? InputText { get; set; }
 

@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Management.Automation;
 using System.Text;
 using System.Threading;
@@ -196,7 +197,7 @@ internal sealed class CommandRunner
                 var line = await PrepareLineAsync(toolbox, request, files, stdin: false, ct).ConfigureAwait(false);
                 await toolbox.CreateSessionAsync(sessionId, existingIsFine: true, ct).ConfigureAwait(false);
                 // The user's session: never ended here, whatever happens (it may run other commands).
-                var commandId = await toolbox.ExecAsyncCommand(sessionId, line, ct).ConfigureAwait(false);
+                var commandId = await toolbox.ExecAsyncCommand(sessionId, line, ct, request.SuppressInputEcho).ConfigureAwait(false);
                 files.HandedOver();
                 return commandId;
             }
@@ -208,35 +209,51 @@ internal sealed class CommandRunner
 
     // ------------------------------------------------------------------ Receive-DaytonaCommandLog
 
-    /// <summary>The log of a session command: what it wrote so far, or with <paramref name="follow"/> everything until it ends.</summary>
-    public async Task<CommandLog> ReceiveAsync(ToolboxClient toolbox, string sessionId, string commandId, bool follow, int timeoutSec,
+    /// <summary>
+    /// The log of a session command: what it wrote so far, or with <paramref name="follow"/> everything until it ends.
+    /// A null <paramref name="commandId"/> means the entrypoint session's log (the snapshot's entrypoint, run at start).
+    /// </summary>
+    public async Task<CommandLog> ReceiveAsync(ToolboxClient toolbox, string sessionId, string? commandId, bool follow, int timeoutSec,
         long limit, Action<LogStreamKind, string>? onLine, CancellationToken ct)
     {
+        var what = commandId is null ? "the entrypoint" : "command " + commandId;
         if (!follow)
         {
             var logs = await toolbox.GetCommandLogsAsync(sessionId, commandId, limit, ct).ConfigureAwait(false);
-            var info = await toolbox.GetCommandAsync(sessionId, commandId, ct).ConfigureAwait(false);
-            WarnIfTruncated(toolbox, "command " + commandId, limit, logs.Stdout, logs.Stderr, logs.Output);
+            var info = await CommandInfoAsync(toolbox, sessionId, commandId, ct).ConfigureAwait(false);
+            WarnIfTruncated(toolbox, what, limit, logs.Stdout, logs.Stderr, logs.Output);
             var output = logs.HasOutput ? logs.Output.ToString() : logs.Stdout.ToString() + logs.Stderr;
-            return new CommandLog(toolbox.SandboxId, sessionId, commandId, info.ExitCode, output, logs.Stdout.ToString(), logs.Stderr.ToString(), logs.Truncated);
+            return new CommandLog(toolbox.SandboxId, sessionId, commandId ?? info.Id, info.ExitCode, output, logs.Stdout.ToString(), logs.Stderr.ToString(), logs.Truncated);
         }
         var collector = new LogCollector(limit, onLine);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         if (timeoutSec > 0) deadline.CancelAfter(TimeSpan.FromSeconds(timeoutSec));
-        int? exitCode;
+        SessionCommandDto followed;
         try
         {
-            exitCode = await FollowAsync(toolbox, sessionId, commandId, collector, deadline.Token).ConfigureAwait(false);
+            await toolbox.FollowLogsAsync(sessionId, commandId, collector.Add, deadline.Token).ConfigureAwait(false);
+            collector.Complete();
+            followed = await CommandInfoAsync(toolbox, sessionId, commandId, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             collector.Complete();
             throw new DaytonaException(ErrorIds.CommandTimeout, ErrorCategory.OperationTimeout,
-                $"Command {commandId} was still running after -TimeoutSec {timeoutSec}; it keeps running (Receive-DaytonaCommandLog again, or Remove-DaytonaSession to stop it).",
+                commandId is null
+                    ? $"The entrypoint was still running after -TimeoutSec {timeoutSec}; it keeps running (Receive-DaytonaCommandLog -Entrypoint without -Follow shows its output so far)."
+                    : $"Command {commandId} was still running after -TimeoutSec {timeoutSec}; it keeps running (Receive-DaytonaCommandLog again, or Remove-DaytonaSession to stop it).",
                 toolbox.SandboxId);
         }
-        WarnIfTruncated(toolbox, "command " + commandId, limit, collector.StdoutText, collector.StderrText, null);
-        return new CommandLog(toolbox.SandboxId, sessionId, commandId, exitCode, collector.Output, collector.Stdout, collector.Stderr, collector.Truncated);
+        WarnIfTruncated(toolbox, what, limit, collector.StdoutText, collector.StderrText, null);
+        return new CommandLog(toolbox.SandboxId, sessionId, commandId ?? followed.Id, followed.ExitCode, collector.Output, collector.Stdout, collector.Stderr, collector.Truncated);
+    }
+
+    /// <summary>The command's id and exit code; for the entrypoint, those of the entrypoint session's (first) command, if it has one.</summary>
+    private static async Task<SessionCommandDto> CommandInfoAsync(ToolboxClient toolbox, string sessionId, string? commandId, CancellationToken ct)
+    {
+        if (commandId is not null) return await toolbox.GetCommandAsync(sessionId, commandId, ct).ConfigureAwait(false);
+        var session = await toolbox.GetSessionAsync(ToolboxClient.EntrypointSessionId, ct).ConfigureAwait(false);
+        return session.Commands?.FirstOrDefault() ?? new SessionCommandDto { Id = string.Empty };
     }
 
     /// <summary>
@@ -304,7 +321,7 @@ internal sealed class CommandRunner
             toolbox.Api.Log.WriteVerbose($"The command is {utf8.GetByteCount(script)} bytes, over the {CommandScript.MaxInlineBytes} an argument may have; uploading it to {scriptPath}.");
             await files.UploadAsync(scriptPath, utf8.GetBytes(CommandScript.ScriptFile(script, scriptPath)), ct).ConfigureAwait(false);
         }
-        return CommandScript.Line(script, request.Command, request.LoginShell, stdinPath, request.TimeoutSec, scriptPath);
+        return CommandScript.Line(script, request.Command, request.LoginShell, stdinPath, request.TimeoutSec, scriptPath, keepInput: !stdin && request.AcceptInput);
     }
 
     private static FileStream? OpenOutFile(string? path)

@@ -69,7 +69,9 @@ internal static class CommandScript
     /// The session line. <paramref name="scriptPath"/>: the script was uploaded there (see
     /// <see cref="ScriptFile"/>) and is sourced instead of passed inline.
     /// </summary>
-    public static string Line(string script, string command, bool loginShell, string? stdinPath, int timeoutSec, string? scriptPath = null)
+    /// <param name="keepInput">No stdin file: keep the session command's own stdin (Start-DaytonaCommand
+    /// -AcceptInput, for Send-DaytonaCommandInput) instead of /dev/null.</param>
+    public static string Line(string script, string command, bool loginShell, string? stdinPath, int timeoutSec, string? scriptPath = null, bool keepInput = false)
     {
         var body = scriptPath is null ? script : ". " + Quote(scriptPath);
         var bash = "bash " + (loginShell ? "-l " : string.Empty) + "-c " + Quote(body) + " bash";
@@ -86,7 +88,8 @@ internal static class CommandScript
         var line = new StringBuilder(bash.Length + 96);
         line.Append("( ");
         if (stdinPath is not null) line.Append("rm -f -- ").Append(Quote(stdinPath)).Append("; ");
-        line.Append(run).Append(" ) < ").Append(stdinPath is null ? "/dev/null" : Quote(stdinPath));
+        line.Append(run).Append(" )");
+        if (stdinPath is not null || !keepInput) line.Append(" < ").Append(stdinPath is null ? "/dev/null" : Quote(stdinPath));
         // The original command, for Get-DaytonaSession (a comment: the shell ignores it).
         var original = scriptPath is null || command.Length <= OriginalKeptChars
             ? command

@@ -109,6 +109,13 @@ internal sealed class ToolboxClient
 
     private static string SessionPath(string sessionId) => "/process/session/" + DaytonaApiClient.Segment(sessionId);
 
+    /// <summary>The session the daemon runs the snapshot's entrypoint in; its logs have their own route.</summary>
+    public const string EntrypointSessionId = "entrypoint";
+
+    /// <summary>A command's logs, or (no command id) the entrypoint session's: GET /process/session/entrypoint/logs.</summary>
+    private static string LogsPath(string sessionId, string? commandId) =>
+        commandId is null ? SessionPath(EntrypointSessionId) + "/logs" : SessionPath(sessionId) + "/command/" + DaytonaApiClient.Segment(commandId) + "/logs";
+
     /// <summary>POST /process/session. With <paramref name="existingIsFine"/>, a 409 (already exists) is success.</summary>
     public async Task CreateSessionAsync(string sessionId, bool existingIsFine, CancellationToken ct)
     {
@@ -138,21 +145,42 @@ internal sealed class ToolboxClient
         ?? new SessionCommandDto { Id = commandId };
 
     /// <summary>
+    /// POST .../command/{id}/input: text for a running command's stdin (Daytona adds a newline when it
+    /// has none). Sent once: retried only when the request never reached Daytona, as two sends would be
+    /// two lines of input. A command that has ended (410) is DaytonaCommandEnded.
+    /// </summary>
+    public async Task SendInputAsync(string sessionId, string commandId, string data, CancellationToken ct)
+    {
+        try
+        {
+            await NoContentAsync(HttpMethod.Post, SessionPath(sessionId) + "/command/" + DaytonaApiClient.Segment(commandId) + "/input",
+                new SessionSendInputDto { Data = data }, RetryMode.RejectedOnly, ct).ConfigureAwait(false);
+        }
+        catch (DaytonaApiException ex) when (ex.StatusCode == 410)
+        {
+            throw new DaytonaException(ErrorIds.CommandEnded, System.Management.Automation.ErrorCategory.InvalidOperation,
+                $"Command {commandId} in session '{sessionId}' of sandbox {SandboxName} has already ended; it reads no more input.", commandId,
+                recommendedAction: "Check it with Get-DaytonaSession or Receive-DaytonaCommandLog; start it again with Start-DaytonaCommand if it should still run.",
+                innerException: ex);
+        }
+    }
+
+    /// <summary>
     /// GET .../logs without follow: JSON {output, stdout, stderr} (we send X-Daytona-SDK-Version 0.218.0),
     /// read as it streams in and kept up to <paramref name="limit"/> bytes per stream.
     /// </summary>
-    public async Task<OutputReplyParser> GetCommandLogsAsync(string sessionId, string commandId, long limit, CancellationToken ct)
+    public async Task<OutputReplyParser> GetCommandLogsAsync(string sessionId, string? commandId, long limit, CancellationToken ct)
     {
-        var uri = Uri(SessionPath(sessionId) + "/command/" + DaytonaApiClient.Segment(commandId) + "/logs");
+        var uri = Uri(LogsPath(sessionId, commandId));
         using var response = await _api.SendAsync(HttpMethod.Get, uri, null, RetryMode.Idempotent, ct, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
         return await ReadOutputAsync(response, HttpMethod.Get, uri, limit, ct).ConfigureAwait(false);
     }
 
     /// <summary>POST .../exec with runAsync: returns the command id at once. Retried only when nothing ran (see <see cref="RetryMode.RejectedOnly"/>).</summary>
-    public async Task<string> ExecAsyncCommand(string sessionId, string line, CancellationToken ct)
+    public async Task<string> ExecAsyncCommand(string sessionId, string line, CancellationToken ct, bool suppressInputEcho = false)
     {
         var reply = await JsonAsync<SessionExecuteResponseDto>(HttpMethod.Post, SessionPath(sessionId) + "/exec",
-            new SessionExecuteDto { Command = line, RunAsync = true }, RetryMode.RejectedOnly, ct).ConfigureAwait(false);
+            new SessionExecuteDto { Command = line, RunAsync = true, SuppressInputEcho = suppressInputEcho ? true : null }, RetryMode.RejectedOnly, ct).ConfigureAwait(false);
         return reply?.CmdId ?? throw DaytonaApiException.Unexpected("Daytona accepted the command but returned no command id.", "POST", SessionPath(sessionId) + "/exec");
     }
 
@@ -252,9 +280,17 @@ internal sealed class ToolboxClient
     /// ends. The server replays the whole log on every connection, so after a dropped connection
     /// it reconnects and skips the bytes already seen: nothing is lost or delivered twice.
     /// </summary>
-    public async Task FollowLogsAsync(string sessionId, string commandId, Action<LogStreamKind, byte[]> onChunk, CancellationToken ct)
+    /// <summary>Whether the command (or the entrypoint: its session's command, or none at all) has ended.</summary>
+    private async Task<bool> HasEndedAsync(string sessionId, string? commandId, CancellationToken ct)
     {
-        var path = SessionPath(sessionId) + "/command/" + DaytonaApiClient.Segment(commandId) + "/logs?follow=true";
+        if (commandId is not null) return (await GetCommandAsync(sessionId, commandId, ct).ConfigureAwait(false)).ExitCode is not null;
+        var entrypoint = (await GetSessionAsync(EntrypointSessionId, ct).ConfigureAwait(false)).Commands;
+        return entrypoint is null || entrypoint.Count == 0 || entrypoint[0].ExitCode is not null;
+    }
+
+    public async Task FollowLogsAsync(string sessionId, string? commandId, Action<LogStreamKind, byte[]> onChunk, CancellationToken ct)
+    {
+        var path = LogsPath(sessionId, commandId) + "?follow=true";
         var http = Uri(path);
         var ws = new UriBuilder(http) { Scheme = http.Scheme == "https" ? "wss" : "ws" }.Uri;
         var demux = new LogDemultiplexer();
@@ -310,12 +346,11 @@ internal sealed class ToolboxClient
                 failure = ex;
             }
 
-            var command = await GetCommandAsync(sessionId, commandId, ct).ConfigureAwait(false);
-            if (closed && command.ExitCode is not null) break;
+            if (closed && await HasEndedAsync(sessionId, commandId, ct).ConfigureAwait(false)) break;
             if (++failures > 5)
             {
                 throw new DaytonaApiException(
-                    $"Lost the log stream of command {commandId} in session {sessionId} {failures - 1} times in a row{(failure is null ? "." : ": " + failure.Message)}",
+                    $"Lost the log stream of {(commandId is null ? "the entrypoint" : "command " + commandId)} in session {sessionId} {failures - 1} times in a row{(failure is null ? "." : ": " + failure.Message)}",
                     DaytonaFailureKind.ConnectionFailed, 0, "GET", DaytonaApiClient.Redact(http), innerException: failure);
             }
             Log.WriteVerbose($"Log stream of command {commandId} {(failure is null ? "closed" : "failed (" + failure.Message + ")")} before the command ended; reconnecting after {delivered} bytes.");

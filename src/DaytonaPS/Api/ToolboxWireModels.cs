@@ -11,6 +11,14 @@ internal sealed class SessionExecuteDto
 {
     public string Command { get; set; } = string.Empty;
     public bool? RunAsync { get; set; }
+    /// <summary>Input sent later (Send-DaytonaCommandInput) is not echoed into the command's log.</summary>
+    public bool? SuppressInputEcho { get; set; }
+}
+
+/// <summary>Body of POST /process/session/{id}/command/{cmdId}/input.</summary>
+internal sealed class SessionSendInputDto
+{
+    public string Data { get; set; } = string.Empty;
 }
 
 /// <summary>Reply of POST /process/session/{id}/exec: sync {cmdId, output, stdout, stderr, exitCode}; async {cmdId}.</summary>

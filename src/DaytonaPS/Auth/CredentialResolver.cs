@@ -11,7 +11,8 @@ namespace DaytonaPS.Auth;
 /// <summary>
 /// The credential chain, first hit wins: -Context, Connect-Daytona in this runspace, environment
 /// (DAYTONA_API_KEY, or DAYTONA_JWT_TOKEN + DAYTONA_ORGANIZATION_ID; DAYTONA_API_URL, DAYTONA_TARGET),
-/// SecretManagement opted into with DAYTONA_SECRET_NAME [+ DAYTONA_SECRET_VAULT], else NotConnected.
+/// SecretManagement opted into with DAYTONA_SECRET_NAME [+ DAYTONA_SECRET_VAULT], the Daytona CLI's
+/// active saved login (its config.json), else NotConnected.
 /// Must run on the pipeline thread (it reads per-runspace state and may call Get-Secret).
 /// </summary>
 internal static class CredentialResolver
@@ -49,21 +50,28 @@ internal static class CredentialResolver
         var fromEnv = FromEnvironment(state, warn);
         if (fromEnv is not null) return fromEnv;
 
-        if (allowSecretManagement)
+        var secretName = Env(SecretNameVariable);
+        if (secretName is not null)
         {
-            var secretName = Env(SecretNameVariable);
-            if (secretName is not null)
+            // Completers skip the secret (it may prompt) and then use nothing: the CLI's login below
+            // would be another credential than the one the command itself will use.
+            if (!allowSecretManagement)
             {
-                var vault = Env(SecretVaultVariable);
-                var secret = SecretManagement.GetSecret(secretName, vault, SecretNameVariable, cmdlet);
-                var url = ApiUrlFromEnvironment(warn) ?? DaytonaConnection.DefaultApiUrl;
-                var target = Env(TargetVariable);
-                var detail = SecretManagement.Describe(secretName, vault) + " (" + SecretNameVariable + ")";
-                var fingerprint = SecretText.Fingerprint("secret", url, target, secretName, vault, SecretText.Reveal(secret));
-                return Reuse(state, fingerprint, () => new DaytonaConnection(url, DaytonaAuthType.ApiKey, secret, null, target,
-                    CredentialSource.SecretManagement, detail));
+                if (throwIfNone) throw ErrorMapper.NotConnected();
+                return null;
             }
+            var vault = Env(SecretVaultVariable);
+            var secret = SecretManagement.GetSecret(secretName, vault, SecretNameVariable, cmdlet);
+            var url = ApiUrlFromEnvironment(warn) ?? DaytonaConnection.DefaultApiUrl;
+            var target = Env(TargetVariable);
+            var detail = SecretManagement.Describe(secretName, vault) + " (" + SecretNameVariable + ")";
+            var fingerprint = SecretText.Fingerprint("secret", url, target, secretName, vault, SecretText.Reveal(secret));
+            return Reuse(state, fingerprint, () => new DaytonaConnection(url, DaytonaAuthType.ApiKey, secret, null, target,
+                CredentialSource.SecretManagement, detail));
         }
+
+        var fromCli = FromDaytonaCli(state, warn);
+        if (fromCli is not null) return fromCli;
 
         if (throwIfNone) throw ErrorMapper.NotConnected();
         return null;
@@ -93,6 +101,26 @@ internal static class CredentialResolver
         var jwtFingerprint = SecretText.Fingerprint("jwt", url, target, org, jwt);
         return Reuse(state, jwtFingerprint, () => new DaytonaConnection(url, DaytonaAuthType.Jwt, SecretText.ToSecureString(jwt!), org, target,
             CredentialSource.Environment, JwtVariable + " + " + OrganizationVariable));
+    }
+
+    /// <summary>
+    /// The Daytona CLI's active profile, when its config.json exists and has one (re-read at each
+    /// command, so a 'daytona login' takes effect at once). No file, no profiles or no active profile:
+    /// nothing here (NotConnected follows). An expired login is an error, never a silent skip.
+    /// </summary>
+    private static DaytonaConnection? FromDaytonaCli(RunspaceState state, Action<string>? warn)
+    {
+        var path = DaytonaCliConfig.ConfigPath();
+        var profiles = DaytonaCliConfig.Read(path);
+        var active = profiles?.FirstOrDefault(p => p.IsActive);
+        if (active is null || (active.ApiKey is null && active.AccessToken is null)) return null;
+        var target = Env(TargetVariable);
+        var fingerprint = SecretText.Fingerprint("cli", path, active.Id, active.ApiUrl, target, active.OrganizationId, active.ApiKey, active.AccessToken);
+        // Built (and so checked for expiry) at every command, even when an equal connection is reused.
+        var connection = DaytonaCliConfig.Connect(active, path!, null, target, CredentialSource.DaytonaCli, " (active, " + path + ")", null, warn);
+        var used = Reuse(state, fingerprint, () => connection);
+        if (!ReferenceEquals(used, connection)) connection.Dispose();
+        return used;
     }
 
     private static DaytonaConnection Reuse(RunspaceState state, string fingerprint, Func<DaytonaConnection> create)

@@ -18,4 +18,6 @@ public enum CredentialSource
     Environment,
     /// <summary>A SecretManagement secret opted into with DAYTONA_SECRET_NAME.</summary>
     SecretManagement,
+    /// <summary>A login saved by the Daytona CLI (its config.json): Connect-Daytona -Profile, or the chain's last step.</summary>
+    DaytonaCli,
 }

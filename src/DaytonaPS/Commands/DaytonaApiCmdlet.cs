@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
@@ -68,6 +69,8 @@ public abstract class DaytonaApiCmdlet : DaytonaCmdlet
     private protected void EnqueueEach(DaytonaPS.Sandbox[]? sandboxes, string[] ids, int throttleLimit,
         Func<CmdletPipe, string, DaytonaPS.Sandbox?, CancellationToken, Task> work)
     {
+        // Not piped: this one call has every item, so the total is known ("n of N" progress).
+        if (!MyInvocation.ExpectingInput) SetBulkTotal(sandboxes?.Count(s => s is not null) ?? ids.Count(id => !string.IsNullOrWhiteSpace(id)));
         if (sandboxes is not null)
         {
             foreach (var sandbox in sandboxes)

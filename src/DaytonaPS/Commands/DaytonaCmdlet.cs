@@ -25,6 +25,16 @@ namespace DaytonaPS.Commands;
 public abstract class DaytonaCmdlet : PSCmdlet, IDisposable
 {
     private static readonly Action<DaytonaCmdlet> Wake = _ => { };
+    private static readonly Action<DaytonaCmdlet> ItemDone = c => c.WriteBulkProgress(final: false);
+
+    /// <summary>The progress activity of a bulk pipeline (per-sandbox waits number theirs from 1 up).</summary>
+    private const int BulkActivityId = 0x0D490000;
+    private static readonly TimeSpan BulkProgressInterval = TimeSpan.FromMilliseconds(250);
+    private int _bulkStarted;
+    private int _bulkDone;
+    private int? _bulkTotal;
+    private DateTime _bulkLastWrite = DateTime.MinValue;
+    private bool _bulkShown;
     private readonly CancellationTokenSource _cts = new();
     private readonly BlockingCollection<Action<DaytonaCmdlet>> _queue = new();
     private readonly List<Task> _pending = new();
@@ -124,9 +134,11 @@ public abstract class DaytonaCmdlet : PSCmdlet, IDisposable
             finally
             {
                 throttle.Release();
-                Post(Wake);
+                Interlocked.Increment(ref _bulkDone);
+                Post(ItemDone);
             }
         };
+        _bulkStarted++;
         var task = body();
         lock (_pending) _pending.Add(task);
         PumpAvailable();
@@ -142,6 +154,38 @@ public abstract class DaytonaCmdlet : PSCmdlet, IDisposable
             _pending.Clear();
         }
         PumpUntil(all);
+        WriteBulkProgress(final: true);
+    }
+
+    /// <summary>
+    /// Declares how many items the per-record work will have in all, when that is known before it
+    /// starts (every item came in one parameter value, not through the pipeline): progress then says
+    /// "n of N done" with a percentage, else "n done".
+    /// </summary>
+    private protected void SetBulkTotal(int total) => _bulkTotal = total;
+
+    /// <summary>
+    /// Progress of work over many items (Enqueue): at most every 250 ms, on the pipeline thread, and
+    /// only once there are two items or more, so a single sandbox shows nothing extra.
+    /// </summary>
+    private void WriteBulkProgress(bool final)
+    {
+        var done = Volatile.Read(ref _bulkDone);
+        if (final)
+        {
+            if (_bulkShown) WriteProgress(new ProgressRecord(BulkActivityId, MyInvocation.MyCommand.Name, "done") { RecordType = ProgressRecordType.Completed });
+            _bulkShown = false;
+            return;
+        }
+        if ((_bulkTotal ?? _bulkStarted) < 2) return;
+        var now = DateTime.UtcNow;
+        if (now - _bulkLastWrite < BulkProgressInterval) return;
+        _bulkLastWrite = now;
+        var record = _bulkTotal is int total
+            ? new ProgressRecord(BulkActivityId, MyInvocation.MyCommand.Name, $"{done} of {total} done") { PercentComplete = Math.Min(100, 100 * done / Math.Max(1, total)) }
+            : new ProgressRecord(BulkActivityId, MyInvocation.MyCommand.Name, $"{done} done");
+        WriteProgress(record);
+        _bulkShown = true;
     }
 
     /// <summary>Runs whatever work has posted so far, without blocking.</summary>

@@ -96,7 +96,9 @@ internal static class ErrorMapper
 
     private static string? Recommend(DaytonaApiException ex) => ex.Kind switch
     {
-        DaytonaFailureKind.Unauthorized => ex.CredentialSource is { } source
+        DaytonaFailureKind.Unauthorized => ex.CredentialSource is { } cli && cli.StartsWith("Daytona CLI profile", StringComparison.Ordinal)
+            ? $"Daytona rejected the login saved in {cli}: run 'daytona login' to renew it (then Connect-Daytona -Profile again if you used it), or connect with an API key."
+            : ex.CredentialSource is { } source
             ? $"Daytona rejected the credential from {source}: check that it holds a valid, unexpired key for this API URL (Get-DaytonaContext shows which is in use)."
             : "Check the credential: Connect-Daytona -ApiKey (Read-Host -AsSecureString), or set DAYTONA_API_KEY. Get-DaytonaContext shows where the current one comes from.",
         DaytonaFailureKind.Forbidden => "The credential lacks permission for this organization or operation; with a JWT, check -OrganizationId.",
@@ -116,7 +118,7 @@ internal static class ErrorMapper
     /// <summary>The terminating error for "no credential anywhere".</summary>
     public static DaytonaException NotConnected() => new(
         ErrorIds.NotConnected, ErrorCategory.AuthenticationError,
-        "Not connected to Daytona: no -Context, no Connect-Daytona in this session, no DAYTONA_API_KEY or DAYTONA_JWT_TOKEN, and no DAYTONA_SECRET_NAME.",
+        "Not connected to Daytona: no -Context, no Connect-Daytona in this session, no DAYTONA_API_KEY or DAYTONA_JWT_TOKEN, no DAYTONA_SECRET_NAME, and no saved login of the Daytona CLI.",
         terminating: true,
-        recommendedAction: "Run Connect-Daytona -ApiKey (Read-Host -AsSecureString 'Daytona API key'), or set $env:DAYTONA_API_KEY (with $env:DAYTONA_API_URL for a non-default server). See Get-Help about_DaytonaPS.");
+        recommendedAction: "Run Connect-Daytona -ApiKey (Read-Host -AsSecureString 'Daytona API key'), or set $env:DAYTONA_API_KEY (with $env:DAYTONA_API_URL for a non-default server), or run 'daytona login'. See Get-Help about_DaytonaPS.");
 }

@@ -25,7 +25,7 @@ public sealed class Context
     public string? OrganizationId => Connection.OrganizationId;
     /// <summary>Default region for new sandboxes, if set.</summary>
     public string? Target => Connection.Target;
-    /// <summary>ConnectDaytona, Environment or SecretManagement.</summary>
+    /// <summary>ConnectDaytona, Environment, SecretManagement or DaytonaCli.</summary>
     public CredentialSource Source => Connection.Source;
     /// <summary>e.g. "Connect-Daytona -ApiKey", "DAYTONA_API_KEY", "secret 'daytona' in vault 'ci'".</summary>
     public string SourceDetail => Connection.SourceDetail;

@@ -21,6 +21,10 @@ public static class ErrorIds
     public const string SecretNotFound = "DaytonaSecretNotFound";
     public const string SecretManagementUnavailable = "DaytonaSecretManagementUnavailable";
     public const string InvalidSecret = "DaytonaInvalidSecret";
+    // The Daytona CLI's saved logins (Connect-Daytona -Profile, the chain's last step)
+    public const string CliProfileNotFound = "DaytonaCliProfileNotFound";
+    public const string CliLoginExpired = "DaytonaCliLoginExpired";
+    public const string CliConfigInvalid = "DaytonaCliConfigInvalid";
     public const string InvalidArgument = "DaytonaInvalidArgument";
     /// <summary>A change needed confirmation and the host cannot ask (non-interactive); nothing was changed.</summary>
     public const string ConfirmationRequired = "DaytonaConfirmationRequired";
@@ -28,6 +32,8 @@ public static class ErrorIds
     public const string ContextClosed = "DaytonaContextClosed";
     public const string CommandTimeout = "DaytonaCommandTimeout";
     public const string CommandFailed = "DaytonaCommandFailed";
+    /// <summary>Send-DaytonaCommandInput to a command that has ended (Daytona's 410).</summary>
+    public const string CommandEnded = "DaytonaCommandEnded";
     // SSH (Enter-DaytonaSsh, New-/Revoke-DaytonaSshAccess)
     public const string SshNotInteractive = "DaytonaSshNotInteractive";
     public const string SshClientNotFound = "DaytonaSshClientNotFound";

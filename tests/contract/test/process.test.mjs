@@ -141,4 +141,33 @@ describe('process', { concurrency: true, timeout: 90_000 }, () => {
     const c = await sb.process.executeSessionCommand(sessionId, { command: 'cat; echo eof' });
     assert.equal(c.stdout, 'eof\n');
   });
+  test('entrypoint: a snapshot\'s entrypoint runs at start; getEntrypointSession and getEntrypointLogs show it', async (t) => {
+    const name = uniqueName('entry');
+    await ctx.daytona.snapshot.create({ name, image: 'python:3.12', entrypoint: ['bash', '-c', 'echo up; echo "bad config" >&2; exit 4'] });
+    t.after(async () => { try { await ctx.daytona.snapshot.delete(await ctx.daytona.snapshot.get(name)); } catch { /* gone */ } });
+    const sb = await own(t, ctx.daytona.create({ snapshot: name }));
+    const deadline = Date.now() + 15_000;
+    let session;
+    for (;;) {
+      session = await sb.process.getEntrypointSession();
+      if (session.commands?.[0]?.exitCode !== undefined && session.commands?.[0]?.exitCode !== null) break;
+      if (Date.now() > deadline) throw new Error('the entrypoint did not end');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(session.sessionId, 'entrypoint');
+    assert.equal(session.commands.length, 1);
+    assert.equal(session.commands[0].exitCode, 4);
+    const logs = await sb.process.getEntrypointLogs();
+    assert.equal(logs.stdout, 'up\n');
+    assert.equal(logs.stderr, 'bad config\n');
+    let out = '', err = '';
+    await sb.process.getEntrypointLogs((c) => { out += c; }, (c) => { err += c; });
+    assert.equal(out, 'up\n');
+    assert.equal(err, 'bad config\n');
+    // A sandbox of the default snapshot (no entrypoint): the session exists, without commands.
+    const plain = await own(t, ctx.daytona.create({ name: uniqueName('noentry') }));
+    const none = await plain.process.getEntrypointSession();
+    assert.equal(none.sessionId, 'entrypoint');
+    assert.deepEqual(none.commands ?? [], []);
+  });
 });

@@ -72,12 +72,15 @@ public sealed class InvokeDaytonaCommandCommand : DaytonaToolboxCmdlet
     private ConfirmationShortcut? _confirmation;
     private string? _outFile;
     private int _outFileTaken;
+    private LogGroups? _logGroups;
 
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
         _environment = EnvironmentMap(Environment);
         _confirmation = ConfirmationShortcut.For(this, ConfirmImpact.Medium);
+        // Azure DevOps: each sandbox's live output folds into a ##[group] section of the log.
+        if (Stream && AzurePipelines.Detected) _logGroups = new LogGroups(Pipe);
         if (OutFile is not null)
         {
             _outFile = SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutFile);
@@ -101,6 +104,9 @@ public sealed class InvokeDaytonaCommandCommand : DaytonaToolboxCmdlet
                 $"-OutFile takes the output of one sandbox; {display} is another one, so the command did not run there.", toolbox.SandboxId,
                 recommendedAction: "Run Invoke-DaytonaCommand -OutFile once per sandbox, each with its own file.");
         }
+        var relay = Stream
+            ? new OutputRelay(pipe, toolbox.SandboxId, _logGroups, $"{MyInvocation.MyCommand.Name}: '{CommandRunner.Shorten(Command)}' in {display}")
+            : null;
         var request = new CommandRequest(Command)
         {
             WorkingDirectory = WorkingDirectory,
@@ -109,11 +115,19 @@ public sealed class InvokeDaytonaCommandCommand : DaytonaToolboxCmdlet
             InputText = InputText,
             TimeoutSec = TimeoutSec,
             OutputLimit = MaximumOutputSize,
-            OnLine = Stream ? new OutputRelay(pipe, toolbox.SandboxId).Line : null,
+            OnLine = relay is null ? null : relay.Line,
             OutFile = _outFile,
             AutoStart = AutoStart,
         };
-        var result = await new CommandRunner(toolbox.Api).RunAsync(toolbox, request, ct).ConfigureAwait(false);
+        CommandResult result;
+        try
+        {
+            result = await new CommandRunner(toolbox.Api).RunAsync(toolbox, request, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            relay?.End();
+        }
         result.SandboxName = toolbox.SandboxName;
         pipe.WriteObject(result);
         if (ErrorOnNonZeroExit && result.ExitCode != 0)

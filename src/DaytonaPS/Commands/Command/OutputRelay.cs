@@ -20,14 +20,26 @@ internal sealed class OutputRelay
     private readonly CmdletPipe _pipe;
     private readonly string _sandboxTag;
     private readonly bool _neutralise;
+    private readonly LogGroups? _groups;
+    private readonly string _groupKey;
+    private readonly string _groupTitle;
 
     /// <param name="sandboxId">Added as a third tag, "DaytonaPS.Sandbox:&lt;id&gt;", so concurrent runs can be told apart.</param>
-    public OutputRelay(CmdletPipe pipe, string sandboxId)
+    /// <param name="groups">Under Azure DevOps: folds this command's lines into a log group titled <paramref name="groupTitle"/>.</param>
+    public OutputRelay(CmdletPipe pipe, string sandboxId, LogGroups? groups = null, string? groupTitle = null)
     {
         _pipe = pipe;
         _sandboxTag = "DaytonaPS.Sandbox:" + sandboxId;
         _neutralise = AzurePipelines.Detected;
+        _groups = groups;
+        _groupKey = sandboxId + "|" + System.Threading.Interlocked.Increment(ref _runs);
+        _groupTitle = groupTitle ?? sandboxId;
     }
+
+    private static int _runs;
+
+    /// <summary>The command has ended: closes its log group (if any).</summary>
+    public void End() => _groups?.End(_groupKey);
 
     public void Line(LogStreamKind stream, string line)
     {
@@ -39,6 +51,8 @@ internal sealed class OutputRelay
             NoNewLine = false,
         };
         if (stderr) message.ForegroundColor = ConsoleColor.Red;
-        _pipe.WriteInformation(message, new[] { "PSHOST", stderr ? StderrTag : StdoutTag, _sandboxTag });
+        var tags = new[] { "PSHOST", stderr ? StderrTag : StdoutTag, _sandboxTag };
+        if (_groups is not null) _groups.Line(_groupKey, _groupTitle, message, tags);
+        else _pipe.WriteInformation(message, tags);
     }
 }

@@ -10,10 +10,13 @@ namespace DaytonaPS.Commands.Command;
 /// live (shown as Invoke-DaytonaCommand -Stream shows it) until it ends; returns a CommandLog.
 /// Follow and collect are <see cref="CommandRunner"/>'s, shared with Invoke-DaytonaCommand -Stream.
 /// </summary>
-[Cmdlet(VerbsCommunications.Receive, "DaytonaCommandLog")]
+[Cmdlet(VerbsCommunications.Receive, "DaytonaCommandLog", DefaultParameterSetName = CommandSet)]
 [OutputType(typeof(CommandLog))]
 public sealed class ReceiveDaytonaCommandLogCommand : DaytonaApiCmdlet
 {
+    private const string CommandSet = "Command";
+    private const string EntrypointSet = "Entrypoint";
+
     /// <summary>The sandbox id (or name).</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Id")]
@@ -21,14 +24,19 @@ public sealed class ReceiveDaytonaCommandLogCommand : DaytonaApiCmdlet
     public string SandboxId { get; set; } = string.Empty;
 
     /// <summary>The session.</summary>
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(DaytonaPS.Commands.Session.SessionCompleter))]
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = CommandSet)]
     [ValidateNotNullOrEmpty]
     public string SessionId { get; set; } = string.Empty;
 
     /// <summary>The command id (from Start-DaytonaCommand).</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = CommandSet)]
     [ValidateNotNullOrEmpty]
     public string CommandId { get; set; } = string.Empty;
+
+    /// <summary>The log of the snapshot's entrypoint (the sandbox's own service, started with it), from its entrypoint session.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = EntrypointSet)]
+    public SwitchParameter Entrypoint { get; set; }
 
     /// <summary>Stream the output until the command ends.</summary>
     [Parameter]
@@ -47,12 +55,13 @@ public sealed class ReceiveDaytonaCommandLogCommand : DaytonaApiCmdlet
     protected override void ProcessRecord()
     {
         var sandbox = SandboxId;
-        var session = SessionId;
-        var command = CommandId;
+        var entrypoint = ParameterSetName == EntrypointSet;
+        var session = entrypoint ? ToolboxClient.EntrypointSessionId : SessionId;
+        var command = entrypoint ? null : CommandId;
         Run((pipe, ct) => ReceiveAsync(pipe, sandbox, session, command, ct), sandbox);
     }
 
-    private async Task ReceiveAsync(CmdletPipe pipe, string sandbox, string session, string commandId, CancellationToken ct)
+    private async Task ReceiveAsync(CmdletPipe pipe, string sandbox, string session, string? commandId, CancellationToken ct)
     {
         var (toolbox, _) = await ToolboxClient.ForSandboxAsync(Api(pipe), sandbox, null, ct).ConfigureAwait(false);
         var relay = Follow ? new OutputRelay(pipe, toolbox.SandboxId) : null;

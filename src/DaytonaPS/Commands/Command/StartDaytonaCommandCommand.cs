@@ -23,6 +23,7 @@ public sealed class StartDaytonaCommandCommand : DaytonaToolboxCmdlet
     public string Command { get; set; } = string.Empty;
 
     /// <summary>The session to run in (created when missing). Default: a new session.</summary>
+    [ArgumentCompleter(typeof(DaytonaPS.Commands.Session.SessionCompleter))]
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidatePattern("^[A-Za-z0-9._-]{1,128}$")]
     public string? SessionId { get; set; }
@@ -43,6 +44,14 @@ public sealed class StartDaytonaCommandCommand : DaytonaToolboxCmdlet
     /// <summary>Start a stopped or archived sandbox (and wait until it is started) instead of failing.</summary>
     [Parameter]
     public SwitchParameter AutoStart { get; set; }
+
+    /// <summary>Keep the command's stdin open for Send-DaytonaCommandInput (default: stdin is empty, /dev/null).</summary>
+    [Parameter]
+    public SwitchParameter AcceptInput { get; set; }
+
+    /// <summary>Input sent with Send-DaytonaCommandInput is not echoed into the command's log (for passwords); implies -AcceptInput.</summary>
+    [Parameter]
+    public SwitchParameter NoInputEcho { get; set; }
 
     private Dictionary<string, string>? _environment;
     private ConfirmationShortcut? _confirmation;
@@ -67,6 +76,8 @@ public sealed class StartDaytonaCommandCommand : DaytonaToolboxCmdlet
             Environment = _environment,
             LoginShell = LoginShell,
             AutoStart = AutoStart,
+            SuppressInputEcho = NoInputEcho,
+            AcceptInput = AcceptInput || NoInputEcho,
         };
         var commandId = await new CommandRunner(toolbox.Api).StartAsync(toolbox, session, request, ct).ConfigureAwait(false);
         pipe.WriteVerbose($"Started command {commandId} in session '{session}' of {display}.");

@@ -15,6 +15,7 @@ public sealed class ConnectDaytonaCommand : DaytonaCmdlet
     private const string JwtSet = "Jwt";
     private const string CredentialSet = "Credential";
     private const string SecretSet = "Secret";
+    private const string ProfileSet = "DaytonaCli";
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ApiKeySet)]
     [ValidateNotNull]
@@ -41,7 +42,17 @@ public sealed class ConnectDaytonaCommand : DaytonaCmdlet
     [ValidateNotNullOrEmpty]
     public string? Vault { get; set; }
 
-    /// <summary>Default: $env:DAYTONA_API_URL, else https://app.daytona.io/api.</summary>
+    /// <summary>A login saved by the Daytona CLI, by name or id (default: the CLI's active profile).</summary>
+    [Parameter(ParameterSetName = ProfileSet)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DaytonaCliProfileCompleter))]
+    public string? Profile { get; set; }
+
+    /// <summary>Use the Daytona CLI's active saved login (the same as -Profile with the active profile's name).</summary>
+    [Parameter(ParameterSetName = ProfileSet)]
+    public SwitchParameter DaytonaCli { get; set; }
+
+    /// <summary>Default: $env:DAYTONA_API_URL, else https://app.daytona.io/api (with -Profile: the profile's URL).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? ApiUrl { get; set; }
@@ -72,7 +83,10 @@ public sealed class ConnectDaytonaCommand : DaytonaCmdlet
 
     protected override void EndProcessing()
     {
-        var url = ApiUrl ?? CredentialResolver.ApiUrlFromEnvironment(WriteWarning) ?? DaytonaConnection.DefaultApiUrl;
+        // A CLI profile's key or token belongs to the profile's own server: only an explicit -ApiUrl replaces it.
+        var url = ParameterSetName == ProfileSet
+            ? ApiUrl ?? string.Empty
+            : ApiUrl ?? CredentialResolver.ApiUrlFromEnvironment(WriteWarning) ?? DaytonaConnection.DefaultApiUrl;
         var target = Target ?? CredentialResolver.Env(CredentialResolver.TargetVariable);
         var settings = new DaytonaClientSettings
         {
@@ -94,13 +108,14 @@ public sealed class ConnectDaytonaCommand : DaytonaCmdlet
                     CredentialSource.ConnectDaytona, "Connect-Daytona -Credential", settings),
                 SecretSet => new DaytonaConnection(url, DaytonaAuthType.ApiKey, SecretManagement.GetSecret(SecretName, Vault, "Connect-Daytona -SecretName", this), null, target,
                     CredentialSource.SecretManagement, SecretManagement.Describe(SecretName, Vault) + " (Connect-Daytona -SecretName)", settings),
+                ProfileSet => ConnectProfile(target, settings),
                 _ => new DaytonaConnection(url, DaytonaAuthType.ApiKey, ApiKey, null, target,
                     CredentialSource.ConnectDaytona, "Connect-Daytona -ApiKey", settings),
             };
         }
         catch (DaytonaException ex)
         {
-            ThrowTerminatingError(ErrorMapper.ToErrorRecord(ex, SecretName));
+            ThrowTerminatingError(ErrorMapper.ToErrorRecord(ex, ParameterSetName == ProfileSet ? Profile : SecretName));
             return;
         }
 
@@ -138,6 +153,14 @@ public sealed class ConnectDaytonaCommand : DaytonaCmdlet
         // -InformationAction Ignore as Write-Host is, never part of the output): where and how, never the key.
         WriteInformation(new HostInformationMessage { Message = ConnectedLine(connection, SkipValidation) }, new[] { "PSHOST", "DaytonaPS" });
         if (PassThru) WriteObject(new Context(connection));
+    }
+
+    private DaytonaConnection ConnectProfile(string? target, DaytonaClientSettings settings)
+    {
+        var path = DaytonaCliConfig.ConfigPath();
+        var profile = DaytonaCliConfig.Select(DaytonaCliConfig.Read(path), Profile, path);
+        WriteVerbose($"Daytona CLI config: {path}; profile {profile.Display}{(profile.IsActive ? " (active)" : "")}, {(profile.ApiKey is not null ? "API key" : "login token")}.");
+        return DaytonaCliConfig.Connect(profile, path!, ApiUrl, target, CredentialSource.DaytonaCli, " (Connect-Daytona -Profile)", settings, WriteWarning);
     }
 
     internal static string ConnectedLine(DaytonaConnection connection, bool skippedValidation)

@@ -15,7 +15,7 @@ public sealed class GetDaytonaContextCommand : DaytonaCmdlet
             var connection = CredentialResolver.Resolve(null, allowSecretManagement: true, throwIfNone: false, warn: WriteWarning);
             if (connection is null)
             {
-                WriteVerbose("No Daytona credential: no Connect-Daytona in this session, no DAYTONA_API_KEY/DAYTONA_JWT_TOKEN and no DAYTONA_SECRET_NAME.");
+                WriteVerbose("No Daytona credential: no Connect-Daytona in this session, no DAYTONA_API_KEY/DAYTONA_JWT_TOKEN, no DAYTONA_SECRET_NAME and no Daytona CLI login.");
                 return;
             }
             WriteObject(new Context(connection));

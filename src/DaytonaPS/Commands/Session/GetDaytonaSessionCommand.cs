@@ -13,6 +13,7 @@ namespace DaytonaPS.Commands.Session;
 public sealed class GetDaytonaSessionCommand : DaytonaToolboxCmdlet
 {
     /// <summary>Session ids (wildcards allowed). Default: every session.</summary>
+    [ArgumentCompleter(typeof(DaytonaPS.Commands.Session.SessionCompleter))]
     [Parameter(Position = 0)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]

@@ -12,6 +12,7 @@ namespace DaytonaPS.Commands.Session;
 public sealed class RemoveDaytonaSessionCommand : DaytonaToolboxCmdlet
 {
     /// <summary>The sessions to remove.</summary>
+    [ArgumentCompleter(typeof(DaytonaPS.Commands.Session.SessionCompleter))]
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string[] SessionId { get; set; } = System.Array.Empty<string>();
