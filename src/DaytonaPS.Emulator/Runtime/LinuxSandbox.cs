@@ -81,6 +81,8 @@ internal sealed partial class LinuxSandbox : ISandboxContainer
 
     public void Prepare() => SandboxRootfs.Lay(_runtime, _spec, _minimal);
 
+    public void CopyLayerFrom(string sourceRoot) => SandboxRootfs.CopyLayer(_runtime, sourceRoot, _spec);
+
     public void Start() => EnsureInit();
 
     public void Stop()
