@@ -24,6 +24,7 @@
         'Stop-DaytonaSandbox',
         'Wait-DaytonaSandbox',
         'Set-DaytonaSandbox',
+        'Copy-DaytonaSandbox',
         'Invoke-DaytonaCommand',
         'Start-DaytonaCommand',
         'Receive-DaytonaCommandLog',

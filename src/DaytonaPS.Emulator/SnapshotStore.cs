@@ -10,6 +10,10 @@ public sealed class SnapshotStore
     /// <summary>The snapshot a sandbox gets when the create names none (Daytona's own compose default).</summary>
     public const string DefaultSnapshotName = "daytonaio/sandbox:0.5.0-slim";
 
+    /// <summary>The spec's SandboxClass and GpuType enums (0.218).</summary>
+    internal static readonly string[] SandboxClasses = ["linux-vm", "container", "android", "windows"];
+    internal static readonly string[] GpuTypes = ["H100", "H200", "B300", "RTX-PRO-6000", "RTX-4090", "RTX-5090", "MI355X"];
+
     private readonly EmulatorContext _context;
     private readonly ConcurrentDictionary<string, SnapshotRecord> _byId = new(StringComparer.Ordinal);
 
@@ -63,6 +67,10 @@ public sealed class SnapshotStore
         {
             throw new DaytonaHttpException(400, "Must specify an image name when not using a build info entry");
         }
+        if (body.SandboxClass is { } cls && !SandboxClasses.Contains(cls))
+            throw new DaytonaHttpException(400, $"sandboxClass must be one of the following values: {string.Join(", ", SandboxClasses)}");
+        if (body.GpuType?.FirstOrDefault(g => !GpuTypes.Contains(g)) is { } badGpu)
+            throw new DaytonaHttpException(400, $"each value in gpuType must be one of the following values: {string.Join(", ", GpuTypes)}");
         if (SnapshotNames.ValidateName(body.Name) is { } nameError) throw new DaytonaHttpException(400, nameError);
         if (body.ImageName is { } image && SnapshotNames.ValidateImage(image) is { } imageError) throw new DaytonaHttpException(400, imageError);
         foreach (var (value, field) in new[] { (body.Cpu, "cpu"), (body.Memory, "memory"), (body.Disk, "disk") })
@@ -86,6 +94,7 @@ public sealed class SnapshotStore
             Mem = body.Memory ?? 1,
             Disk = body.Disk ?? 3,
             SandboxClass = body.SandboxClass ?? "container",
+            GpuType = body.GpuType?.FirstOrDefault(),
             RegionIds = [region],
             BuildInfo = body.BuildInfo is null ? null : SandboxFactory.BuildInfo(body.BuildInfo, now),
             CreatedAt = now,
@@ -173,7 +182,8 @@ public sealed class SnapshotStore
         BuildInfo = s.BuildInfo,
         RegionIds = s.RegionIds,
         Ref = s.ImageName ?? s.BuildInfo?.SnapshotRef,
-        SourceSandboxId = null,
+        SourceSandboxId = s.SourceSandboxId,
+        GpuType = s.GpuType,
         SandboxClass = s.SandboxClass,
     };
 }
@@ -199,6 +209,10 @@ internal sealed class SnapshotRecord(string id, string name)
     public BuildInfoDto? BuildInfo { get; init; }
     public List<string> RegionIds { get; init; } = ["us"];
     public string SandboxClass { get; init; } = "container";
+    public string? GpuType { get; init; }
+
+    /// <summary>The sandbox it was made from (POST /sandbox/{id}/snapshot), for GET /snapshots?sourceSandboxId=.</summary>
+    public string? SourceSandboxId { get; init; }
 
     private readonly List<string> _log = [];
 

@@ -58,6 +58,18 @@ public sealed class NewDaytonaSnapshotCommand : DaytonaApiCmdlet
     [ValidateRange(0, 64)]
     public int Gpu { get; set; }
 
+    /// <summary>GPU types in order of preference (Daytona's gpuType), e.g. H100.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(GpuTypeCompleter))]
+    public string[]? GpuType { get; set; }
+
+    /// <summary>The class of sandboxes made from it: container (Daytona's default), linux-vm, windows or android.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SandboxClassCompleter))]
+    public string? SandboxClass { get; set; }
+
     /// <summary>The region (Daytona's regionId); default: the organization's default region.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -83,6 +95,8 @@ public sealed class NewDaytonaSnapshotCommand : DaytonaApiCmdlet
             Disk = bound.ContainsKey(nameof(Disk)) ? Disk : null,
             Gpu = bound.ContainsKey(nameof(Gpu)) ? Gpu : null,
             RegionId = Region,
+            GpuType = GpuType?.ToList(),
+            SandboxClass = SandboxClass,
         };
         string source;
         if (ParameterSetName == DockerfileSet)
