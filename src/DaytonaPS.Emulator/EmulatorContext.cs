@@ -24,6 +24,7 @@ public sealed class EmulatorContext : IDisposable
         Store = new SandboxStore(this);
         Snapshots = new SnapshotStore(this);
         Volumes = new VolumeStore(this);
+        ObjectStorage = new Build.ObjectStorage(this);
         Runtime = DaytonaPS.Emulator.Runtime.RuntimeSelector.Select(options, Path.Combine(dataDir, "sandboxes"));
     }
 
@@ -49,6 +50,9 @@ public sealed class EmulatorContext : IDisposable
     public SandboxStore Store { get; }
     public SnapshotStore Snapshots { get; }
     public VolumeStore Volumes { get; }
+
+    /// <summary>Build contexts uploaded through /object-storage/push-access (S3 path-style at /daytona-emulator-builds).</summary>
+    internal Build.ObjectStorage ObjectStorage { get; }
 
     /// <summary>Latency, fault and rate-limit settings; changeable at runtime through /_emulator/faults.</summary>
     public FaultSettings Faults { get; }

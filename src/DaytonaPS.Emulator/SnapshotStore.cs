@@ -111,10 +111,10 @@ public sealed class SnapshotStore
     }
 
     /// <summary>
-    /// Moves through <paramref name="states"/> to active, writing the build log as it goes. The emulator
-    /// pulls and builds nothing; failures follow two documented conventions (tests/contract/SDK-NOTES.md):
-    /// an image from a registry under the reserved .invalid domain cannot be pulled (state error), and
-    /// a Dockerfile RUN whose command is <c>false</c> or <c>exit N</c> (N &gt; 0) fails the build (build_failed).
+    /// Moves through <paramref name="states"/> to active, writing the build log as it goes. A Dockerfile is
+    /// built for real on the emulator's runtime (<see cref="Build.DockerfileBuilder"/>); images are never
+    /// pulled, and an image from a registry under the reserved .invalid domain cannot be (state error;
+    /// tests/contract/SDK-NOTES.md).
     /// </summary>
     private async Task ActivateAsync(SnapshotRecord snapshot, string[] states, bool build = true)
     {
@@ -126,21 +126,10 @@ public sealed class SnapshotStore
                 if (state == "pulling") snapshot.AppendLog($"Pulling image {snapshot.ImageName}");
                 await Task.Delay(_context.Options.TransitionMs, _context.Lifetime).ConfigureAwait(false);
             }
-            if (build && snapshot.BuildInfo is { } info)
+            if (build && snapshot.BuildInfo is not null)
             {
-                var step = 0;
-                foreach (var line in (info.DockerfileContent ?? string.Empty).Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')))
-                {
-                    snapshot.AppendLog($"#{++step} {line}");
-                    if (SnapshotNames.FailingRun(line) is { } code)
-                    {
-                        snapshot.AppendLog($"#{step} ERROR: process \"/bin/sh -c {line[4..].Trim()}\" did not complete successfully: exit code: {code}");
-                        snapshot.ErrorReason = $"Failed to build snapshot: step {step} ({line}) exited with code {code}";
-                        snapshot.SetState("build_failed");
-                        return;
-                    }
-                    snapshot.AppendLog($"#{step} DONE 0.0s");
-                }
+                await Build.DockerfileBuilder.BuildAsync(_context, snapshot, _context.Lifetime).ConfigureAwait(false);
+                if (snapshot.State == "build_failed") return;
             }
             else if (build && snapshot.ImageName is { } image && SnapshotNames.IsUnpullable(image))
             {
@@ -159,7 +148,13 @@ public sealed class SnapshotStore
         }
     }
 
-    internal void Remove(SnapshotRecord snapshot) => _byId.TryRemove(snapshot.Id, out _);
+    internal void Remove(SnapshotRecord snapshot)
+    {
+        _byId.TryRemove(snapshot.Id, out _);
+        // Its built layer goes too (sandboxes made from it have their own copies).
+        try { Runtime.HostFiles.DeleteTree(Path.GetDirectoryName(Build.DockerfileBuilder.LayerDirectory(_context, snapshot.Id))!); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
 
     internal SnapshotDto ToDto(SnapshotRecord s) => new()
     {
@@ -197,7 +192,7 @@ internal sealed class SnapshotRecord(string id, string name)
     public string? ImageName { get; init; }
     public volatile string State = "pending";
     public double? Size { get; set; }
-    public List<string>? Entrypoint { get; init; }
+    public List<string>? Entrypoint { get; set; }
     public int Cpu { get; init; } = 1;
     public int Gpu { get; init; }
     public int Mem { get; init; } = 1;
@@ -210,6 +205,16 @@ internal sealed class SnapshotRecord(string id, string name)
     public List<string> RegionIds { get; init; } = ["us"];
     public string SandboxClass { get; init; } = "container";
     public string? GpuType { get; init; }
+
+    /// <summary>A built (or sandbox-made) snapshot's root: sandboxes from it start with a copy. Null for the default filesystem.</summary>
+    public string? LayerDirectory { get; set; }
+
+    /// <summary>ENV of a build: the environment its sandboxes start with (under the create's own env).</summary>
+    public Dictionary<string, string> Env { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The build's last WORKDIR and USER (recorded; the emulator's work dir and user stay Daytona's).</summary>
+    public string? WorkDir { get; set; }
+    public string? User { get; set; }
 
     /// <summary>The sandbox it was made from (POST /sandbox/{id}/snapshot), for GET /snapshots?sourceSandboxId=.</summary>
     public string? SourceSandboxId { get; init; }

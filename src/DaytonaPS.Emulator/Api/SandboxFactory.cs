@@ -77,15 +77,25 @@ internal static class SandboxFactory
         var id = Guid.NewGuid().ToString();
         var runtime = SandboxRuntime.Create(context, id, snapshot?.Name, body.User,
             volumes.Select(v => new VolumeMount(v.MountPath, context.Volumes.HostDirectory(v.VolumeId, v.Subpath))).ToList());
-        // Laying out the sandbox's files takes a moment; it is not idle time.
-        runtime.Prepare();
+        // Laying out the sandbox's files takes a moment; it is not idle time. A built snapshot's
+        // sandbox starts with a copy of its layer.
+        try
+        {
+            if (snapshot?.LayerDirectory is { } layer) runtime.Container.CopyLayerFrom(layer);
+            runtime.Prepare();
+        }
+        catch (InvalidOperationException e)
+        {
+            runtime.Destroy();
+            throw new DaytonaHttpException(500, "Failed to create the sandbox from its snapshot: " + e.Message);
+        }
         var now = DateTime.UtcNow;
         var sandbox = new SandboxRecord(id, string.IsNullOrEmpty(body.Name) ? id : body.Name, runtime)
         {
             OrganizationId = context.Options.EffectiveOrganizationId,
             Snapshot = snapshot?.Name,
             User = string.IsNullOrEmpty(body.User) ? "daytona" : body.User,
-            Env = new Dictionary<string, string>(body.Env ?? new()),
+            Env = Merge(snapshot?.Env, body.Env),
             Labels = new Dictionary<string, string>(body.Labels ?? new()),
             Public = body.Public ?? false,
             NetworkBlockAll = body.NetworkBlockAll ?? false,
@@ -188,6 +198,14 @@ internal static class SandboxFactory
         catch { runtime.Destroy(); throw; }
         lock (context.Store.Sync) context.Store.BeginTransition(fork, "started", "started", "forking");
         return fork;
+    }
+
+    /// <summary>A built snapshot's ENV under the create's own env (which wins).</summary>
+    private static Dictionary<string, string> Merge(Dictionary<string, string>? fromSnapshot, Dictionary<string, string>? fromCreate)
+    {
+        var env = new Dictionary<string, string>(fromSnapshot ?? new());
+        foreach (var (k, v) in fromCreate ?? new()) env[k] = v;
+        return env;
     }
 
     /// <summary>autoArchiveInterval 0 means "the maximum" (config maxAutoArchiveInterval).</summary>
