@@ -148,6 +148,57 @@ public sealed class SnapshotStore
         }
     }
 
+    /// <summary>
+    /// POST /sandbox/{id}/snapshot: a snapshot of the sandbox's files (a copy of its writable layer, made
+    /// now), with its class and resources and sourceSandboxId set; pending, then active. Call without the
+    /// store's lock; the caller shows the sandbox 'snapshotting'.
+    /// </summary>
+    internal SnapshotRecord CreateFromSandbox(SandboxRecord sandbox, string? name, bool includeMemory)
+    {
+        if (string.IsNullOrWhiteSpace(name)) throw new DaytonaHttpException(400, "name should not be empty");
+        if (SnapshotNames.ValidateName(name) is { } nameError) throw new DaytonaHttpException(400, nameError);
+        if (sandbox.State is not ("started" or "stopped")) throw new DaytonaHttpException(400, $"Sandbox must be started or stopped to create a snapshot (it is {sandbox.State})");
+        if (sandbox.Pending) throw new DaytonaHttpException(409, "Sandbox state change in progress");
+        if (includeMemory && sandbox.SandboxClass is not ("linux-vm" or "windows"))
+            throw new DaytonaHttpException(400, "includeMemory is supported for linux-vm and windows sandboxes only");
+        var now = DateTime.UtcNow;
+        var snapshot = new SnapshotRecord(Guid.NewGuid().ToString(), name)
+        {
+            OrganizationId = _context.Options.EffectiveOrganizationId,
+            Cpu = sandbox.Cpu,
+            Gpu = sandbox.Gpu,
+            Mem = sandbox.Memory,
+            Disk = sandbox.Disk,
+            SandboxClass = sandbox.SandboxClass,
+            GpuType = sandbox.GpuType,
+            RegionIds = [sandbox.Target],
+            SourceSandboxId = sandbox.Id,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        lock (Sync)
+        {
+            if (All.Any(x => x.Name == name)) throw new DaytonaHttpException(409, $"Snapshot with name \"{name}\" already exists for this organization");
+            _byId[snapshot.Id] = snapshot;
+        }
+        var layer = Build.DockerfileBuilder.LayerDirectory(_context, snapshot.Id);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(layer)!);
+            _context.Runtime.Create(new Runtime.SandboxSpec("snap-" + snapshot.Id[..8], name, "daytona", layer, layer + ".daytona")).CopyLayerFrom(sandbox.Runtime.RootDirectory);
+            snapshot.LayerDirectory = layer;
+            snapshot.Env = new Dictionary<string, string>(StringComparer.Ordinal);
+        }
+        catch (InvalidOperationException e)
+        {
+            snapshot.ErrorReason = "Failed to create the snapshot: " + e.Message;
+            snapshot.SetState("error");
+            return snapshot;
+        }
+        _ = ActivateAsync(snapshot, ["pending"], build: false);
+        return snapshot;
+    }
+
     internal void Remove(SnapshotRecord snapshot)
     {
         _byId.TryRemove(snapshot.Id, out _);

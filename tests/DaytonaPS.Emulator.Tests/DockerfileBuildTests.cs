@@ -172,4 +172,37 @@ public sealed class DockerfileBuildTests(ToolboxServerFixture fx) : IClassFixtur
         using var list = await anonymous.GetAsync(fx.Server.BaseUrl + "/daytona-emulator-builds?list-type=2");
         Assert.Equal(HttpStatusCode.Forbidden, list.StatusCode);
     }
+
+    [Fact]
+    public async Task ASnapshotOfASandboxHasItsFilesAndNamesItsSource()
+    {
+        var source = await fx.CreateSandboxAsync();
+        Assert.Equal(0, (await fx.ExecAsync(source, "echo kept > ~/kept.txt")).ExitCode);
+        var name = Api.Unique("fromsb");
+        using (var reply = await Http.PostAsJsonAsync($"api/sandbox/{source}/snapshot", new { name }))
+        {
+            Assert.True(reply.IsSuccessStatusCode, await reply.Content.ReadAsStringAsync());
+            Assert.Equal("snapshotting", (await reply.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("state").GetString());
+        }
+        var snapshot = await WaitAsync(name);
+        Assert.Equal("active", snapshot.GetProperty("state").GetString());
+        Assert.Equal(source, snapshot.GetProperty("sourceSandboxId").GetString());
+        await fx.WaitForStateAsync(source, "started");
+        var listed = await Http.GetFromJsonAsync<JsonElement>($"api/snapshots?sourceSandboxId={source}");
+        Assert.Equal([name], listed.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("name").GetString()));
+        Assert.Equal(0, (await Http.GetFromJsonAsync<JsonElement>($"api/snapshots?sourceSandboxId={Guid.NewGuid()}")).GetProperty("total").GetInt32());
+
+        // Written after the snapshot: not in it.
+        Assert.Equal(0, (await fx.ExecAsync(source, "echo later > ~/later.txt")).ExitCode);
+        using var created = await Http.PostAsJsonAsync("api/sandbox", new { snapshot = name });
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await fx.WaitForStateAsync(id, "started");
+        Assert.Equal((0, "kept\nno\n"), await fx.ExecAsync(id, "cat ~/kept.txt; test -e ~/later.txt && echo yes || echo no"));
+
+        // Daytona's rules: a name is needed, and it must be free.
+        using var noName = await Http.PostAsJsonAsync($"api/sandbox/{source}/snapshot", new { });
+        Assert.Equal(HttpStatusCode.BadRequest, noName.StatusCode);
+        using var taken = await Http.PostAsJsonAsync($"api/sandbox/{source}/snapshot", new { name });
+        Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
+    }
 }

@@ -105,4 +105,25 @@ public sealed class DockerfileSnapshotCmdletTests : IClassFixture<EmulatorFixtur
         r = Run($"New-DaytonaSnapshot -Name '{Unique("bad")}' -Image 'ubuntu:22.04' -SandboxClass mainframe");
         Assert.Contains("sandboxClass must be one of the following values", r.Record("DaytonaValidation").ToString());
     }
+
+    [Fact]
+    public void GetDaytonaSnapshotSourceSandboxFindsTheSnapshotsOfASandbox()
+    {
+        var sandbox = Unique("src");
+        var name = Unique("ofsb");
+        var r = Run($$"""
+            $sb = New-DaytonaSandbox -Name '{{sandbox}}'
+            $null = Invoke-DaytonaApi -Method Post -Path "/sandbox/$($sb.Id)/snapshot" -Body @{ name = '{{name}}' }
+            $deadline = (Get-Date).AddSeconds(30)
+            while ((Get-DaytonaSnapshot -Name '{{name}}').State -ne 'active' -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            Get-DaytonaSnapshot -SourceSandbox $sb
+            @(Get-DaytonaSnapshot -SourceSandbox '{{sandbox}}').Count
+            @(Get-DaytonaSnapshot -SourceSandbox $sb -Name 'daytonaio/*').Count
+            """).AssertNoErrors();
+        Assert.Equal(name, ((PSObject)r.Output[0]).Properties["Name"].Value);
+        Assert.Equal(r.Output[0].Properties["SourceSandboxId"].Value, Run($"(Get-DaytonaSandbox -Id '{sandbox}').Id").Output[0].BaseObject);
+        Assert.Equal(1, (int)r.Output[1].BaseObject);
+        Assert.Equal(0, (int)r.Output[2].BaseObject);
+        Assert.Contains("DaytonaNotFound", Run("Get-DaytonaSnapshot -SourceSandbox 'no-such-sandbox'").ErrorIds);
+    }
 }

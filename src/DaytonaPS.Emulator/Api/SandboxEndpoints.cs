@@ -41,6 +41,19 @@ internal static class SandboxEndpoints
             var body = await JsonBody.ReadAsync<ForkSandboxRequest>(http);
             return Reply(ctx, SandboxFactory.Fork(ctx, Find(ctx, id), body));
         });
+        g.MapPost("/{id}/snapshot", async (string id, HttpContext http, EmulatorContext ctx) =>
+        {
+            var body = await JsonBody.ReadAsync<SandboxSnapshotRequest>(http);
+            var s = Find(ctx, id);
+            ctx.Snapshots.CreateFromSandbox(s, body.Name, body.IncludeMemory ?? false);
+            lock (ctx.Store.Sync)
+            {
+                // The sandbox shows 'snapshotting' for a moment, then is what it was.
+                var back = s.State;
+                if (!s.Pending && back is "started" or "stopped") ctx.Store.BeginTransition(s, back, back, "snapshotting");
+                return Json(SandboxFactory.ToDto(ctx, s));
+            }
+        });
         g.MapGet("/{id}/forks", (string id, HttpContext http, EmulatorContext ctx) =>
         {
             var include = http.Request.Query["includeDestroyed"] == "true";
