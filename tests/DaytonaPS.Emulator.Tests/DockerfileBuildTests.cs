@@ -13,7 +13,7 @@ namespace DaytonaPS.Emulator.Tests;
 /// /object-storage/push-access as the SDK does (S3 PutObject of {org}/{hash}/context.tar), RUN run in an
 /// isolated build sandbox, COPY from the context, ENV kept; a sandbox from the snapshot has the files.
 /// </summary>
-public sealed class DockerfileBuildTests(ToolboxServerFixture fx) : IClassFixture<ToolboxServerFixture>
+public abstract class DockerfileBuildTests<TFixture>(TFixture fx) where TFixture : IEmulatorTarget
 {
     private HttpClient Http => fx.Http;
 
@@ -169,7 +169,7 @@ public sealed class DockerfileBuildTests(ToolboxServerFixture fx) : IClassFixtur
         var error = await Assert.ThrowsAsync<Xunit.Sdk.TrueException>(() => UploadContextAsync(new() { ["x"] = "y" }, sessionToken: "not-the-token"));
         Assert.Contains("403", error.Message);
         using var anonymous = new HttpClient();
-        using var list = await anonymous.GetAsync(fx.Server.BaseUrl + "/daytona-emulator-builds?list-type=2");
+        using var list = await anonymous.GetAsync(new Uri(Http.BaseAddress!, "daytona-emulator-builds?list-type=2"));
         Assert.Equal(HttpStatusCode.Forbidden, list.StatusCode);
     }
 
@@ -206,3 +206,7 @@ public sealed class DockerfileBuildTests(ToolboxServerFixture fx) : IClassFixtur
         Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
     }
 }
+
+public sealed class DockerfileBuildBwrapTests(ToolboxServerFixture fx) : DockerfileBuildTests<ToolboxServerFixture>(fx), IClassFixture<ToolboxServerFixture>;
+
+public sealed class DockerfileBuildUnprivilegedTests(UnprivilegedEmulatorFixture fx) : DockerfileBuildTests<UnprivilegedEmulatorFixture>(fx), IClassFixture<UnprivilegedEmulatorFixture>;
