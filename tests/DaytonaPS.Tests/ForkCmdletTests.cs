@@ -88,4 +88,21 @@ public sealed class ForkCmdletTests : IClassFixture<EmulatorFixture>
         Assert.Equal(1, (int)r.Output[0].BaseObject);
         Assert.Contains("must be started", r.Record("DaytonaValidation").ToString());
     }
+
+    [Fact]
+    public async Task AForkWhoseReplyWasLostIsFoundByItsNameAndNotMadeTwice()
+    {
+        var parent = Unique("base");
+        var fork = Unique("job");
+        Run(VmSandbox(Unique("vm"), parent)).AssertNoErrors();
+        await _emu.NextFaultAsync("lost-reply", "POST", "/api/sandbox/*/fork");
+        var r = Run($$"""
+            Copy-DaytonaSandbox -Id '{{parent}}' -NewName '{{fork}}' -Verbose
+            @(Get-DaytonaSandbox -ForkOf '{{parent}}').Count
+            """).AssertNoErrors();
+        Assert.Equal(fork, Prop<string>(r.Output[0], "Name"));
+        Assert.Equal("started", Prop<string>(r.Output[0], "State"));
+        Assert.Equal(1, (int)r.Output[1].BaseObject);
+        Assert.Contains(r.Verbose, v => v.Contains("the reply was lost"));
+    }
 }
