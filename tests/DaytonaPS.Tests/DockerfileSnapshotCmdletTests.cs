@@ -47,7 +47,7 @@ public sealed class DockerfileSnapshotCmdletTests : IClassFixture<EmulatorFixtur
         File.WriteAllText(dockerfile, "FROM python:3.12-slim\nENV GREETING=hello\nCOPY app /home/daytona/app\nCOPY *.md /home/daytona/docs/\nRUN bash /home/daytona/app/main.sh > /home/daytona/ran.txt && echo built-step\n");
         var name = Unique("ctx");
         var r = Run($$"""
-            $s = New-DaytonaSnapshot -Name '{{name}}' -Dockerfile '{{dockerfile}}' -ContextPath '{{_dir}}' -Verbose
+            $s = New-DaytonaSnapshot -Name '{{name}}' -Dockerfile '{{dockerfile}}' -ContextPath '{{_dir}}' -Verbose -Debug
             $s.State
             $sb = New-DaytonaSandbox -Snapshot '{{name}}'
             (Invoke-DaytonaCommand -InputObject $sb -Command 'cat app/lib/util.txt docs/notes.md ran.txt; echo $GREETING' -WorkingDirectory /home/daytona).Output
