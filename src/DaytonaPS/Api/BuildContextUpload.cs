@@ -327,9 +327,26 @@ internal sealed class BuildContextUpload
         var uri = new UriBuilder(baseUri) { Path = path, Query = canonicalQuery }.Uri;
         var now = DateTime.UtcNow;
         var amzDate = now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var host = baseUri.IsDefaultPort ? baseUri.Host : baseUri.Host + ":" + baseUri.Port.ToString(CultureInfo.InvariantCulture);
+        var authorization = Authorization(access, method.Method, path, canonicalQuery, host, payloadHash, now);
+
+        var request = new HttpRequestMessage(method, uri) { Content = content };
+        request.Headers.TryAddWithoutValidation("x-amz-content-sha256", payloadHash);
+        request.Headers.TryAddWithoutValidation("x-amz-date", amzDate);
+        request.Headers.TryAddWithoutValidation("x-amz-security-token", access.SessionToken);
+        request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        return request;
+    }
+
+    /// <summary>
+    /// The SigV4 Authorization header for a request that signs host, x-amz-content-sha256, x-amz-date and
+    /// x-amz-security-token (path and query already canonical: segments and values percent-encoded).
+    /// </summary>
+    internal static string Authorization(StorageAccessDto access, string method, string path, string canonicalQuery, string host, string payloadHash, DateTime now)
+    {
+        var amzDate = now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
         var date = now.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
         var region = string.IsNullOrEmpty(access.Region) ? "us-east-1" : access.Region;
-        var host = baseUri.IsDefaultPort ? baseUri.Host : baseUri.Host + ":" + baseUri.Port.ToString(CultureInfo.InvariantCulture);
         var headers = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["host"] = host,
@@ -338,20 +355,13 @@ internal sealed class BuildContextUpload
             ["x-amz-security-token"] = access.SessionToken,
         };
         var signedHeaders = string.Join(";", headers.Keys);
-        var canonicalRequest = string.Join("\n", method.Method, path, canonicalQuery,
+        var canonicalRequest = string.Join("\n", method, path, canonicalQuery,
             string.Concat(headers.Select(h => h.Key + ":" + h.Value.Trim() + "\n")), signedHeaders, payloadHash);
         var scope = date + "/" + region + "/s3/aws4_request";
         var stringToSign = "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n" + Sha256Hex(Encoding.UTF8.GetBytes(canonicalRequest));
         var key = Hmac(Hmac(Hmac(Hmac(Encoding.UTF8.GetBytes("AWS4" + access.Secret), date), region), "s3"), "aws4_request");
         var signature = string.Concat(Hmac(key, stringToSign).Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
-
-        var request = new HttpRequestMessage(method, uri) { Content = content };
-        request.Headers.TryAddWithoutValidation("x-amz-content-sha256", payloadHash);
-        request.Headers.TryAddWithoutValidation("x-amz-date", amzDate);
-        request.Headers.TryAddWithoutValidation("x-amz-security-token", access.SessionToken);
-        request.Headers.TryAddWithoutValidation("Authorization",
-            "AWS4-HMAC-SHA256 Credential=" + access.AccessKey + "/" + scope + ", SignedHeaders=" + signedHeaders + ", Signature=" + signature);
-        return request;
+        return "AWS4-HMAC-SHA256 Credential=" + access.AccessKey + "/" + scope + ", SignedHeaders=" + signedHeaders + ", Signature=" + signature;
     }
 
     /// <summary>RFC 3986 percent-encoding of everything but the unreserved characters, as SigV4 wants.</summary>
