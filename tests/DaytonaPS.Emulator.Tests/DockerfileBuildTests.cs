@@ -18,7 +18,29 @@ public abstract class DockerfileBuildTests<TFixture>(TFixture fx) where TFixture
     private HttpClient Http => fx.Http;
 
     /// <summary>Uploads a tar of <paramref name="files"/> as the SDK's ObjectStorage does; returns its hash.</summary>
-    private async Task<string> UploadContextAsync(Dictionary<string, string> files, string? sessionToken = null)
+    /// <summary>AWS Signature V4 over host, x-amz-content-sha256, x-amz-date and x-amz-security-token (as the SDK's S3 client signs).</summary>
+    private static void SignV4(HttpRequestMessage request, string accessKey, string secret, string token, byte[] body)
+    {
+        var now = DateTime.UtcNow;
+        var amzDate = now.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var date = amzDate[..8];
+        var payload = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body));
+        var host = request.RequestUri!.Authority;
+        var headers = $"host:{host}\nx-amz-content-sha256:{payload}\nx-amz-date:{amzDate}\nx-amz-security-token:{token}\n";
+        const string signed = "host;x-amz-content-sha256;x-amz-date;x-amz-security-token";
+        var canonical = $"{request.Method.Method}\n{request.RequestUri.AbsolutePath}\n\n{headers}\n{signed}\n{payload}";
+        var scope = $"{date}/us-east-1/s3/aws4_request";
+        var toSign = $"AWS4-HMAC-SHA256\n{amzDate}\n{scope}\n{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))}";
+        var key = Encoding.UTF8.GetBytes("AWS4" + secret);
+        foreach (var part in new[] { date, "us-east-1", "s3", "aws4_request" }) key = System.Security.Cryptography.HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(part));
+        var signature = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(toSign)));
+        request.Headers.TryAddWithoutValidation("x-amz-content-sha256", payload);
+        request.Headers.TryAddWithoutValidation("x-amz-date", amzDate);
+        request.Headers.TryAddWithoutValidation("x-amz-security-token", token);
+        request.Headers.TryAddWithoutValidation("Authorization", $"AWS4-HMAC-SHA256 Credential={accessKey}/{scope}, SignedHeaders={signed}, Signature={signature}");
+    }
+
+    private async Task<string> UploadContextAsync(Dictionary<string, string> files, string? sessionToken = null, string? secret = null)
     {
         var access = await Http.GetFromJsonAsync<JsonElement>("api/object-storage/push-access");
         var hash = Guid.NewGuid().ToString("N");
@@ -36,8 +58,8 @@ public abstract class DockerfileBuildTests<TFixture>(TFixture fx) where TFixture
         {
             Content = new ByteArrayContent(tar.ToArray()),
         };
-        put.Headers.TryAddWithoutValidation("Authorization", $"AWS4-HMAC-SHA256 Credential={access.GetProperty("accessKey").GetString()}/20261202/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0");
-        put.Headers.Add("x-amz-security-token", sessionToken ?? access.GetProperty("sessionToken").GetString());
+        var token = sessionToken ?? access.GetProperty("sessionToken").GetString()!;
+        SignV4(put, access.GetProperty("accessKey").GetString()!, secret ?? access.GetProperty("secret").GetString()!, token, tar.ToArray());
         using var plain = new HttpClient();
         using var reply = await plain.SendAsync(put);
         Assert.True(reply.IsSuccessStatusCode, $"{(int)reply.StatusCode} {await reply.Content.ReadAsStringAsync()}");
@@ -165,8 +187,10 @@ public abstract class DockerfileBuildTests<TFixture>(TFixture fx) where TFixture
         Assert.True(snapshot.GetProperty("state").GetString() == "active", snapshot.ToString());
         Assert.False(File.Exists("/etc/" + marker));
 
-        // Storage requests need the issued session token.
+        // Storage requests need the issued session token, and a signature made with the issued secret.
         var error = await Assert.ThrowsAsync<Xunit.Sdk.TrueException>(() => UploadContextAsync(new() { ["x"] = "y" }, sessionToken: "not-the-token"));
+        Assert.Contains("403", error.Message);
+        error = await Assert.ThrowsAsync<Xunit.Sdk.TrueException>(() => UploadContextAsync(new() { ["x"] = "y" }, secret: "not-the-secret"));
         Assert.Contains("403", error.Message);
         using var anonymous = new HttpClient();
         using var list = await anonymous.GetAsync(new Uri(Http.BaseAddress!, "daytona-emulator-builds?list-type=2"));

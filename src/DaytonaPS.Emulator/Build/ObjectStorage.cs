@@ -17,16 +17,15 @@ namespace DaytonaPS.Emulator.Build;
 /// </summary>
 /// <remarks>
 /// Authentication: each request must carry an access key and session token that push-access issued
-/// (the SigV4 Authorization header's Credential and x-amz-security-token) and that have not expired.
-/// The signature itself is not recomputed (tests/contract/SDK-NOTES.md): the session token is the
-/// secret that proves the caller got the credentials from an authenticated push-access call.
+/// (the SigV4 Authorization header's Credential and x-amz-security-token), not expired, and a
+/// Signature V4 that the emulator recomputes from the request with the key's secret.
 /// </remarks>
 internal sealed class ObjectStorage(EmulatorContext context)
 {
     public const string Bucket = "daytona-emulator-builds";
     private static readonly TimeSpan Lifetime = TimeSpan.FromHours(1);
 
-    private readonly ConcurrentDictionary<string, (string SessionToken, DateTime ExpiresAt)> _credentials = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string Secret, string SessionToken, DateTime ExpiresAt)> _credentials = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _uploads = new(StringComparer.Ordinal);
 
     private string Root => Path.Combine(context.DataDir, "object-storage", Bucket);
@@ -50,13 +49,14 @@ internal sealed class ObjectStorage(EmulatorContext context)
     {
         var accessKey = "EMU" + SandboxRecord.NewToken(17).ToUpperInvariant();
         var session = SandboxRecord.NewToken(48);
+        var secret = SandboxRecord.NewToken(40);
         var now = DateTime.UtcNow;
         foreach (var (key, value) in _credentials) if (value.ExpiresAt < now) _credentials.TryRemove(key, out _);
-        _credentials[accessKey] = (session, now + Lifetime);
+        _credentials[accessKey] = (secret, session, now + Lifetime);
         return new
         {
             accessKey,
-            secret = SandboxRecord.NewToken(40),
+            secret,
             sessionToken = session,
             storageUrl = context.BaseUrl,
             organizationId = context.Options.EffectiveOrganizationId,
@@ -65,14 +65,39 @@ internal sealed class ObjectStorage(EmulatorContext context)
         };
     }
 
+    /// <summary>An issued, unexpired access key with its session token, and a SigV4 signature that is right for the request.</summary>
     private bool Authorized(HttpContext http)
     {
         var header = http.Request.Headers.Authorization.ToString();
-        var at = header.IndexOf("Credential=", StringComparison.Ordinal);
-        if (!header.StartsWith("AWS4-HMAC-SHA256 ", StringComparison.Ordinal) || at < 0) return false;
-        var accessKey = header[(at + 11)..].Split('/')[0];
-        return _credentials.TryGetValue(accessKey, out var issued) && issued.ExpiresAt > DateTime.UtcNow
-            && AuthMiddleware.SecretEquals(http.Request.Headers["x-amz-security-token"].FirstOrDefault(), issued.SessionToken);
+        if (!header.StartsWith("AWS4-HMAC-SHA256 ", StringComparison.Ordinal)) return false;
+        var fields = header[17..].Split(',').Select(f => f.Trim().Split('=', 2)).Where(f => f.Length == 2).ToDictionary(f => f[0], f => f[1], StringComparer.Ordinal);
+        if (!fields.TryGetValue("Credential", out var credential) || !fields.TryGetValue("SignedHeaders", out var signedHeaders) || !fields.TryGetValue("Signature", out var signature)) return false;
+        var scope = credential.Split('/');
+        if (scope.Length != 5) return false;
+        if (!_credentials.TryGetValue(scope[0], out var issued) || issued.ExpiresAt <= DateTime.UtcNow) return false;
+        if (!AuthMiddleware.SecretEquals(http.Request.Headers["x-amz-security-token"].FirstOrDefault(), issued.SessionToken)) return false;
+        return AuthMiddleware.SecretEquals(signature, Signature(http, issued.Secret, scope, signedHeaders));
+    }
+
+    /// <summary>AWS Signature V4 of the request as received (the published algorithm; service and region from the credential scope).</summary>
+    private static string Signature(HttpContext http, string secret, string[] scope, string signedHeaders)
+    {
+        var request = http.Request;
+        var rawTarget = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? request.Path.ToString();
+        var path = rawTarget.Split('?')[0];
+        var query = string.Join("&", request.Query
+            .SelectMany(q => q.Value.Select(v => (Key: Uri.EscapeDataString(q.Key), Value: Uri.EscapeDataString(v ?? ""))))
+            .OrderBy(q => q.Key, StringComparer.Ordinal).ThenBy(q => q.Value, StringComparer.Ordinal)
+            .Select(q => q.Key + "=" + q.Value));
+        var names = signedHeaders.Split(';');
+        var canonicalHeaders = string.Concat(names.Select(n => n + ":" + string.Join(",", request.Headers[n].Select(v => (v ?? "").Trim())) + "\n"));
+        var payload = request.Headers["x-amz-content-sha256"].FirstOrDefault() ?? "UNSIGNED-PAYLOAD";
+        var canonical = string.Join("\n", request.Method, path, query, canonicalHeaders, signedHeaders, payload);
+        var amzDate = request.Headers["x-amz-date"].FirstOrDefault() ?? "";
+        var stringToSign = "AWS4-HMAC-SHA256\n" + amzDate + "\n" + string.Join("/", scope.Skip(1)) + "\n" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+        var key = Encoding.UTF8.GetBytes("AWS4" + secret);
+        foreach (var part in scope.Skip(1)) key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(part));
+        return Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(stringToSign)));
     }
 
     private async Task<IResult> ListAsync(HttpContext http)
