@@ -26,6 +26,7 @@
         'Stop-DaytonaSandbox',
         'Wait-DaytonaSandbox',
         'Set-DaytonaSandbox',
+        'Copy-DaytonaSandbox',
         'Invoke-DaytonaCommand',
         'Start-DaytonaCommand',
         'Receive-DaytonaCommandLog',

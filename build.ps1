@@ -64,6 +64,7 @@ $ModuleDependencies = @(
     'System.Text.Encodings.Web.dll'
     'System.Text.Json.dll'
     'System.Threading.Tasks.Extensions.dll'
+    'ICSharpCode.SharpZipLib.dll'
 )
 $ModuleFiles = @(
     @{ From = Join-Path $Root 'src/DaytonaPS/DaytonaPS.Format.ps1xml'; To = 'DaytonaPS.Format.ps1xml' }

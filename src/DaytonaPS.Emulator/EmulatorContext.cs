@@ -25,6 +25,7 @@ public sealed class EmulatorContext : IDisposable
         Snapshots = new SnapshotStore(this);
         Volumes = new VolumeStore(this);
         Secrets = new SecretStore();
+        ObjectStorage = new Build.ObjectStorage(this);
         Runtime = DaytonaPS.Emulator.Runtime.RuntimeSelector.Select(options, Path.Combine(dataDir, "sandboxes"));
         DaytonaPS.Emulator.Runtime.HostFiles.EmptyTrash(Path.Combine(dataDir, "sandboxes"));
         Metrics = new Telemetry.SandboxMetrics(this);
@@ -57,6 +58,9 @@ public sealed class EmulatorContext : IDisposable
     public SnapshotStore Snapshots { get; }
     public VolumeStore Volumes { get; }
     public SecretStore Secrets { get; }
+
+    /// <summary>Build contexts uploaded through /object-storage/push-access (S3 path-style at /daytona-emulator-builds).</summary>
+    internal Build.ObjectStorage ObjectStorage { get; }
 
     /// <summary>Latency, fault and rate-limit settings; changeable at runtime through /_emulator/faults.</summary>
     public FaultSettings Faults { get; }

@@ -95,6 +95,7 @@ public sealed class EmulatorServer : IAsyncDisposable
 
         AdminEndpoints.Map(app);
         ApiEndpoints.Map(app);
+        Build.ObjectStorage.Map(app);
         ToolboxEndpoints.Map(app);
         Ssh.SshGatewayEndpoints.Map(app);
         app.MapFallback((HttpContext http) => DaytonaErrors.Result(http, 404, $"Cannot {http.Request.Method} {http.Request.Path}"));

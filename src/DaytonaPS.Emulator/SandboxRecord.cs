@@ -134,6 +134,9 @@ public sealed class SandboxRecord
     public bool Spot { get; init; }
     public string? LinkedSandboxId { get; init; }
 
+    /// <summary>The sandbox this one was forked from (GET /sandbox/{id}/parent); not a field of Daytona's Sandbox.</summary>
+    public string? ForkParentId { get; init; }
+
     /// <summary>The standard preview token; it changes when the sandbox (re)starts.</summary>
     public string PreviewToken { get; internal set; } = NewToken(16);
 

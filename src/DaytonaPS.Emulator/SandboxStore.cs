@@ -19,7 +19,20 @@ public sealed class SandboxStore : IDisposable
     private long _tickIntervalTicks = TimeSpan.FromSeconds(1).Ticks;
     private TaskCompletionSource _advance = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Destroyed forks, kept for GET /sandbox/{id}/forks?includeDestroyed=true (GET /sandbox/{id} answers 404 for them).</summary>
+    private readonly ConcurrentDictionary<string, SandboxRecord> _destroyedForks = new(StringComparer.Ordinal);
+
     public SandboxStore(EmulatorContext context) => _context = context;
+
+    /// <summary>The forks of a sandbox, oldest first; destroyed ones too when asked.</summary>
+    internal IEnumerable<SandboxRecord> ForksOf(string parentId, bool includeDestroyed) =>
+        _byId.Values.Where(s => s.ForkParentId == parentId && s.State != "destroyed")
+            .Concat(includeDestroyed ? _destroyedForks.Values.Where(s => s.ForkParentId == parentId) : [])
+            .OrderBy(s => s.CreatedAt);
+
+    /// <summary>A sandbox by id whether it is live or a destroyed fork (the parent of a fork may be gone).</summary>
+    internal SandboxRecord? FindAny(string id) =>
+        _byId.TryGetValue(id, out var s) ? s : _destroyedForks.TryGetValue(id, out var gone) ? gone : null;
 
     /// <summary>Guards every state change and name check; all critical sections are short.</summary>
     internal object Sync { get; } = new();
@@ -134,7 +147,11 @@ public sealed class SandboxStore : IDisposable
             if (s.Generation != generation) return;
             s.Pending = false;
             s.SetState(finalState);
-            if (finalState == "destroyed") _byId.TryRemove(s.Id, out _); // GET answers 404 either way
+            if (finalState == "destroyed")
+            {
+                _byId.TryRemove(s.Id, out _); // GET answers 404 either way
+                if (s.ForkParentId is not null) _destroyedForks[s.Id] = s;
+            }
             // autoDelete 0 means "delete as soon as it stops", even if it was set while stopping.
             if (finalState == "stopped" && s.AutoDeleteInterval == 0) BeginDestroy(s);
         }

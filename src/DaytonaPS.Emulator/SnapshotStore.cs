@@ -10,6 +10,10 @@ public sealed class SnapshotStore
     /// <summary>The snapshot a sandbox gets when the create names none (Daytona's own compose default).</summary>
     public const string DefaultSnapshotName = "daytonaio/sandbox:0.5.0-slim";
 
+    /// <summary>The spec's SandboxClass and GpuType enums (0.218).</summary>
+    internal static readonly string[] SandboxClasses = ["linux-vm", "container", "android", "windows"];
+    internal static readonly string[] GpuTypes = ["H100", "H200", "B300", "RTX-PRO-6000", "RTX-4090", "RTX-5090", "MI355X"];
+
     private readonly EmulatorContext _context;
     private readonly ConcurrentDictionary<string, SnapshotRecord> _byId = new(StringComparer.Ordinal);
 
@@ -63,6 +67,10 @@ public sealed class SnapshotStore
         {
             throw new DaytonaHttpException(400, "Must specify an image name when not using a build info entry");
         }
+        if (body.SandboxClass is { } cls && !SandboxClasses.Contains(cls))
+            throw new DaytonaHttpException(400, $"sandboxClass must be one of the following values: {string.Join(", ", SandboxClasses)}");
+        if (body.GpuType?.FirstOrDefault(g => !GpuTypes.Contains(g)) is { } badGpu)
+            throw new DaytonaHttpException(400, $"each value in gpuType must be one of the following values: {string.Join(", ", GpuTypes)}");
         if (SnapshotNames.ValidateName(body.Name) is { } nameError) throw new DaytonaHttpException(400, nameError);
         if (body.ImageName is { } image && SnapshotNames.ValidateImage(image) is { } imageError) throw new DaytonaHttpException(400, imageError);
         foreach (var (value, field) in new[] { (body.Cpu, "cpu"), (body.Memory, "memory"), (body.Disk, "disk") })
@@ -86,6 +94,7 @@ public sealed class SnapshotStore
             Mem = body.Memory ?? 1,
             Disk = body.Disk ?? 3,
             SandboxClass = body.SandboxClass ?? "container",
+            GpuType = body.GpuType?.FirstOrDefault(),
             RegionIds = [region],
             BuildInfo = body.BuildInfo is null ? null : SandboxFactory.BuildInfo(body.BuildInfo, now),
             CreatedAt = now,
@@ -102,10 +111,10 @@ public sealed class SnapshotStore
     }
 
     /// <summary>
-    /// Moves through <paramref name="states"/> to active, writing the build log as it goes. The emulator
-    /// pulls and builds nothing; failures follow two documented conventions (tests/contract/SDK-NOTES.md):
-    /// an image from a registry under the reserved .invalid domain cannot be pulled (state error), and
-    /// a Dockerfile RUN whose command is <c>false</c> or <c>exit N</c> (N &gt; 0) fails the build (build_failed).
+    /// Moves through <paramref name="states"/> to active, writing the build log as it goes. A Dockerfile is
+    /// built for real on the emulator's runtime (<see cref="Build.DockerfileBuilder"/>); images are never
+    /// pulled, and an image from a registry under the reserved .invalid domain cannot be (state error;
+    /// tests/contract/SDK-NOTES.md).
     /// </summary>
     private async Task ActivateAsync(SnapshotRecord snapshot, string[] states, bool build = true)
     {
@@ -117,21 +126,10 @@ public sealed class SnapshotStore
                 if (state == "pulling") snapshot.AppendLog($"Pulling image {snapshot.ImageName}");
                 await Task.Delay(_context.Options.TransitionMs, _context.Lifetime).ConfigureAwait(false);
             }
-            if (build && snapshot.BuildInfo is { } info)
+            if (build && snapshot.BuildInfo is not null)
             {
-                var step = 0;
-                foreach (var line in (info.DockerfileContent ?? string.Empty).Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')))
-                {
-                    snapshot.AppendLog($"#{++step} {line}");
-                    if (SnapshotNames.FailingRun(line) is { } code)
-                    {
-                        snapshot.AppendLog($"#{step} ERROR: process \"/bin/sh -c {line[4..].Trim()}\" did not complete successfully: exit code: {code}");
-                        snapshot.ErrorReason = $"Failed to build snapshot: step {step} ({line}) exited with code {code}";
-                        snapshot.SetState("build_failed");
-                        return;
-                    }
-                    snapshot.AppendLog($"#{step} DONE 0.0s");
-                }
+                await Build.DockerfileBuilder.BuildAsync(_context, snapshot, _context.Lifetime).ConfigureAwait(false);
+                if (snapshot.State == "build_failed") return;
             }
             else if (build && snapshot.ImageName is { } image && SnapshotNames.IsUnpullable(image))
             {
@@ -150,7 +148,64 @@ public sealed class SnapshotStore
         }
     }
 
-    internal void Remove(SnapshotRecord snapshot) => _byId.TryRemove(snapshot.Id, out _);
+    /// <summary>
+    /// POST /sandbox/{id}/snapshot: a snapshot of the sandbox's files (a copy of its writable layer, made
+    /// now), with its class and resources and sourceSandboxId set; pending, then active. Call without the
+    /// store's lock; the caller shows the sandbox 'snapshotting'.
+    /// </summary>
+    internal SnapshotRecord CreateFromSandbox(SandboxRecord sandbox, string? name, bool includeMemory)
+    {
+        if (string.IsNullOrWhiteSpace(name)) throw new DaytonaHttpException(400, "name should not be empty");
+        if (SnapshotNames.ValidateName(name) is { } nameError) throw new DaytonaHttpException(400, nameError);
+        if (sandbox.State is not ("started" or "stopped")) throw new DaytonaHttpException(400, $"Sandbox must be started or stopped to create a snapshot (it is {sandbox.State})");
+        if (sandbox.Pending) throw new DaytonaHttpException(409, "Sandbox state change in progress");
+        if (includeMemory && sandbox.SandboxClass is not ("linux-vm" or "windows"))
+            throw new DaytonaHttpException(400, "includeMemory is supported for linux-vm and windows sandboxes only");
+        var now = DateTime.UtcNow;
+        var snapshot = new SnapshotRecord(Guid.NewGuid().ToString(), name)
+        {
+            OrganizationId = _context.Options.EffectiveOrganizationId,
+            Cpu = sandbox.Cpu,
+            Gpu = sandbox.Gpu,
+            Mem = sandbox.Memory,
+            Disk = sandbox.Disk,
+            SandboxClass = sandbox.SandboxClass,
+            GpuType = sandbox.GpuType,
+            RegionIds = [sandbox.Target],
+            SourceSandboxId = sandbox.Id,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        lock (Sync)
+        {
+            if (All.Any(x => x.Name == name)) throw new DaytonaHttpException(409, $"Snapshot with name \"{name}\" already exists for this organization");
+            _byId[snapshot.Id] = snapshot;
+        }
+        var layer = Build.DockerfileBuilder.LayerDirectory(_context, snapshot.Id);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(layer)!);
+            _context.Runtime.Create(new Runtime.SandboxSpec("snap-" + snapshot.Id[..8], name, "daytona", layer, layer + ".daytona")).CopyLayerFrom(sandbox.Runtime.RootDirectory);
+            snapshot.LayerDirectory = layer;
+            snapshot.Env = new Dictionary<string, string>(StringComparer.Ordinal);
+        }
+        catch (InvalidOperationException e)
+        {
+            snapshot.ErrorReason = "Failed to create the snapshot: " + e.Message;
+            snapshot.SetState("error");
+            return snapshot;
+        }
+        _ = ActivateAsync(snapshot, ["pending"], build: false);
+        return snapshot;
+    }
+
+    internal void Remove(SnapshotRecord snapshot)
+    {
+        _byId.TryRemove(snapshot.Id, out _);
+        // Its built layer goes too (sandboxes made from it have their own copies).
+        try { Runtime.HostFiles.DeleteTree(Path.GetDirectoryName(Build.DockerfileBuilder.LayerDirectory(_context, snapshot.Id))!); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
 
     internal SnapshotDto ToDto(SnapshotRecord s) => new()
     {
@@ -173,7 +228,8 @@ public sealed class SnapshotStore
         BuildInfo = s.BuildInfo,
         RegionIds = s.RegionIds,
         Ref = s.ImageName ?? s.BuildInfo?.SnapshotRef,
-        SourceSandboxId = null,
+        SourceSandboxId = s.SourceSandboxId,
+        GpuType = s.GpuType,
         SandboxClass = s.SandboxClass,
     };
 }
@@ -187,7 +243,7 @@ internal sealed class SnapshotRecord(string id, string name)
     public string? ImageName { get; init; }
     public volatile string State = "pending";
     public double? Size { get; set; }
-    public List<string>? Entrypoint { get; init; }
+    public List<string>? Entrypoint { get; set; }
     public int Cpu { get; init; } = 1;
     public int Gpu { get; init; }
     public int Mem { get; init; } = 1;
@@ -199,6 +255,20 @@ internal sealed class SnapshotRecord(string id, string name)
     public BuildInfoDto? BuildInfo { get; init; }
     public List<string> RegionIds { get; init; } = ["us"];
     public string SandboxClass { get; init; } = "container";
+    public string? GpuType { get; init; }
+
+    /// <summary>A built (or sandbox-made) snapshot's root: sandboxes from it start with a copy. Null for the default filesystem.</summary>
+    public string? LayerDirectory { get; set; }
+
+    /// <summary>ENV of a build: the environment its sandboxes start with (under the create's own env).</summary>
+    public Dictionary<string, string> Env { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The build's last WORKDIR and USER (recorded; the emulator's work dir and user stay Daytona's).</summary>
+    public string? WorkDir { get; set; }
+    public string? User { get; set; }
+
+    /// <summary>The sandbox it was made from (POST /sandbox/{id}/snapshot), for GET /snapshots?sourceSandboxId=.</summary>
+    public string? SourceSandboxId { get; init; }
 
     private readonly List<string> _log = [];
 

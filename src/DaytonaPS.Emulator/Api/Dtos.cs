@@ -145,6 +145,19 @@ public sealed class CreateSandboxRequest
     public int? QueueTimeout { get; set; }
 }
 
+/// <summary>Body of POST /sandbox/{id}/snapshot.</summary>
+public sealed class SandboxSnapshotRequest
+{
+    public string? Name { get; set; }
+    public bool? IncludeMemory { get; set; }
+}
+
+/// <summary>Body of POST /sandbox/{id}/fork.</summary>
+public sealed class ForkSandboxRequest
+{
+    public string? Name { get; set; }
+}
+
 public sealed class CreateBuildInfoRequest
 {
     public string? DockerfileContent { get; set; }

@@ -36,6 +36,44 @@ internal static class SandboxEndpoints
             var body = await JsonBody.ReadAsync<ResizeSandboxRequest>(http);
             return Lifecycle(ctx, id, (store, s) => SandboxLifecycle.Resize(store, s, body, ctx.Options));
         });
+        g.MapPost("/{id}/fork", async (string id, HttpContext http, EmulatorContext ctx) =>
+        {
+            var body = await JsonBody.ReadAsync<ForkSandboxRequest>(http);
+            return Reply(ctx, SandboxFactory.Fork(ctx, Find(ctx, id), body));
+        });
+        g.MapPost("/{id}/snapshot", async (string id, HttpContext http, EmulatorContext ctx) =>
+        {
+            var body = await JsonBody.ReadAsync<SandboxSnapshotRequest>(http);
+            var s = Find(ctx, id);
+            ctx.Snapshots.CreateFromSandbox(s, body.Name, body.IncludeMemory ?? false);
+            lock (ctx.Store.Sync)
+            {
+                // The sandbox shows 'snapshotting' for a moment, then is what it was.
+                var back = s.State;
+                if (!s.Pending && back is "started" or "stopped") ctx.Store.BeginTransition(s, back, back, "snapshotting");
+                return Json(SandboxFactory.ToDto(ctx, s));
+            }
+        });
+        g.MapGet("/{id}/forks", (string id, HttpContext http, EmulatorContext ctx) =>
+        {
+            var include = http.Request.Query["includeDestroyed"] == "true";
+            var parent = Find(ctx, id);
+            lock (ctx.Store.Sync) return Json(ctx.Store.ForksOf(parent.Id, include).Select(f => SandboxFactory.ToDto(ctx, f)).ToList());
+        });
+        g.MapGet("/{id}/parent", (string id, EmulatorContext ctx) =>
+        {
+            var s = Find(ctx, id);
+            var parent = s.ForkParentId is { } pid ? ctx.Store.FindAny(pid) : null;
+            if (parent is null) throw new DaytonaHttpException(404, $"Sandbox {s.Id} is not a fork");
+            return Reply(ctx, parent);
+        });
+        g.MapGet("/{id}/ancestors", (string id, EmulatorContext ctx) =>
+        {
+            // Nearest first: the parent, its parent, and so on.
+            var chain = new List<SandboxRecord>();
+            for (var at = Find(ctx, id); at.ForkParentId is { } pid && ctx.Store.FindAny(pid) is { } parent && chain.Count < 1000; at = parent) chain.Add(parent);
+            lock (ctx.Store.Sync) return Json(chain.Select(a => SandboxFactory.ToDto(ctx, a)).ToList());
+        });
         g.MapPost("/{id}/backup", (string id, EmulatorContext ctx) => Reply(ctx, Find(ctx, id)));
 
         g.MapPut("/{id}/labels", async (string id, HttpContext http, EmulatorContext ctx) =>

@@ -119,15 +119,25 @@ internal static class SandboxFactory
         var id = Guid.NewGuid().ToString();
         var runtime = SandboxRuntime.Create(context, id, snapshot?.Name, body.User,
             volumes.Select(v => new VolumeMount(v.MountPath, context.Volumes.HostDirectory(v.VolumeId, v.Subpath))).ToList());
-        // Laying out the sandbox's files takes a moment; it is not idle time.
-        runtime.Prepare();
+        // Laying out the sandbox's files takes a moment; it is not idle time. A built snapshot's
+        // sandbox starts with a copy of its layer.
+        try
+        {
+            if (snapshot?.LayerDirectory is { } layer) runtime.Container.CopyLayerFrom(layer);
+            runtime.Prepare();
+        }
+        catch (InvalidOperationException e)
+        {
+            runtime.Destroy();
+            throw new DaytonaHttpException(500, "Failed to create the sandbox from its snapshot: " + e.Message);
+        }
         var now = DateTime.UtcNow;
         var sandbox = new SandboxRecord(id, string.IsNullOrEmpty(body.Name) ? id : body.Name, runtime)
         {
             OrganizationId = context.Options.EffectiveOrganizationId,
             Snapshot = snapshot?.Name,
             User = string.IsNullOrEmpty(body.User) ? "daytona" : body.User,
-            Env = new Dictionary<string, string>(body.Env ?? new()),
+            Env = Merge(snapshot?.Env, body.Env),
             Labels = new Dictionary<string, string>(body.Labels ?? new()),
             Public = body.Public ?? false,
             NetworkBlockAll = body.NetworkBlockAll ?? false,
@@ -174,6 +184,83 @@ internal static class SandboxFactory
     /// <summary>GpuType as the 0.218 API spec lists it.</summary>
     public static readonly string[] GpuTypes = ["H100", "H200", "B300", "RTX-PRO-6000", "RTX-4090", "RTX-5090", "MI355X"];
 
+    /// <summary>
+    /// POST /sandbox/{id}/fork: a new sandbox whose writable layer is a copy of the source's, made now (so
+    /// what the source wrote before the fork is in it, and nothing either writes later reaches the other),
+    /// with the source's settings; it shows 'forking', then 'started'. Rules (reference 2.1): a VM class
+    /// and no GPU (422), the source started (400). Processes are not carried over (the emulator copies
+    /// files, not memory; tests/contract/SDK-NOTES.md).
+    /// </summary>
+    public static SandboxRecord Fork(EmulatorContext context, SandboxRecord source, ForkSandboxRequest body)
+    {
+        SafeDisplayString.Check(body.Name, "name");
+        if (source.SandboxClass is not ("linux-vm" or "windows"))
+            throw new DaytonaHttpException(422, $"Forking is not supported for sandboxes of class {source.SandboxClass}; it needs a linux-vm or windows sandbox (from a snapshot with that sandboxClass)");
+        if (source.Gpu > 0) throw new DaytonaHttpException(422, "Forking is not supported for GPU sandboxes");
+        if (source.State != "started") throw new DaytonaHttpException(400, $"Sandbox must be started to fork it (it is {source.State})");
+        if (!string.IsNullOrEmpty(body.Name) && context.Store.Live.Any(s => s.Name == body.Name))
+            throw new DaytonaHttpException(409, $"Sandbox with name {body.Name} already exists");
+        OrganizationLimits.CheckPerSandbox(context.Options, source.Cpu, source.Memory, source.Disk);
+
+        var id = Guid.NewGuid().ToString();
+        var volumes = source.Volumes.Select(v => new SandboxVolumeDto { VolumeId = v.VolumeId, MountPath = v.MountPath, Subpath = v.Subpath }).ToList();
+        var runtime = SandboxRuntime.Create(context, id, source.Snapshot, source.User,
+            volumes.Select(v => new VolumeMount(v.MountPath, context.Volumes.HostDirectory(v.VolumeId, v.Subpath))).ToList());
+        try
+        {
+            runtime.Container.CopyLayerFrom(source.Runtime.RootDirectory);
+            runtime.Prepare();
+        }
+        catch (InvalidOperationException e)
+        {
+            runtime.Destroy();
+            throw new DaytonaHttpException(500, "Failed to fork the sandbox: " + e.Message);
+        }
+        var fork = new SandboxRecord(id, string.IsNullOrEmpty(body.Name) ? id : body.Name, runtime)
+        {
+            OrganizationId = source.OrganizationId,
+            Snapshot = source.Snapshot,
+            User = source.User,
+            Env = new Dictionary<string, string>(source.Env),
+            SecretEnv = new Dictionary<string, string>(source.SecretEnv, StringComparer.Ordinal),
+            Labels = new Dictionary<string, string>(source.Labels),
+            Public = source.Public,
+            NetworkBlockAll = source.NetworkBlockAll,
+            NetworkAllowList = source.NetworkAllowList,
+            DomainAllowList = source.DomainAllowList,
+            OutboundProxyUrl = source.OutboundProxyUrl,
+            OtelEndpointOverride = source.OtelEndpointOverride,
+            Target = source.Target,
+            Cpu = source.Cpu,
+            Gpu = source.Gpu,
+            Memory = source.Memory,
+            Disk = source.Disk,
+            GpuType = source.GpuType,
+            AutoStopInterval = source.AutoStopInterval,
+            AutoPauseInterval = source.AutoPauseInterval,
+            AutoArchiveInterval = source.AutoArchiveInterval,
+            AutoDeleteInterval = source.AutoDeleteInterval,
+            Volumes = volumes,
+            SandboxClass = source.SandboxClass,
+            Kvm = source.Kvm,
+            ForkParentId = source.Id,
+        };
+        runtime.Container.SetLimits(fork.Cpu, fork.Memory);
+        try { context.Store.Add(fork); }
+        catch { runtime.Destroy(); throw; }
+        lock (context.Store.Sync) context.Store.BeginTransition(fork, "started", "started", "forking");
+        return fork;
+    }
+
+    /// <summary>A built snapshot's ENV under the create's own env (which wins).</summary>
+    private static Dictionary<string, string> Merge(Dictionary<string, string>? fromSnapshot, Dictionary<string, string>? fromCreate)
+    {
+        var env = new Dictionary<string, string>(fromSnapshot ?? new());
+        foreach (var (k, v) in fromCreate ?? new()) env[k] = v;
+        return env;
+    }
+
+    /// <summary>autoArchiveInterval 0 means "the maximum" (config maxAutoArchiveInterval).</summary>
     /// <summary>resolveAutoArchiveInterval: 0 means the maximum, and anything above the maximum is capped to it.</summary>
     public static int ArchiveInterval(int minutes) => minutes == 0 ? EmulatorContext.MaxAutoArchiveInterval : Math.Min(minutes, EmulatorContext.MaxAutoArchiveInterval);
 

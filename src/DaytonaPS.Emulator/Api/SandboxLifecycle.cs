@@ -68,6 +68,8 @@ internal static class SandboxLifecycle
         if (s.Pending && s.State != "pending_build") throw new DaytonaHttpException(409, InProgress);
         if (store.Live.Any(other => other.LinkedSandboxId == s.Id && other.State != "destroying"))
             throw new DaytonaHttpException(400, "Sandbox has linked sandboxes; delete them first");
+        if (store.ForksOf(s.Id, includeDestroyed: false).Any(fork => fork.State != "destroying"))
+            throw new DaytonaHttpException(400, "Sandbox has active forks; delete them first");
         store.BeginDestroy(s);
     }
 

@@ -24,7 +24,9 @@ internal static class SnapshotEndpoints
             if (order is not ("asc" or "desc")) throw new DaytonaHttpException(400, "order must be one of the following values: asc, desc");
             var name = q["name"].FirstOrDefault();
 
-            var all = store(ctx).All.Where(s => string.IsNullOrEmpty(name) || s.Name.Contains(name, StringComparison.OrdinalIgnoreCase));
+            var source = q["sourceSandboxId"].FirstOrDefault();
+            var all = store(ctx).All.Where(s => (string.IsNullOrEmpty(name) || s.Name.Contains(name, StringComparison.OrdinalIgnoreCase))
+                && (string.IsNullOrEmpty(source) || s.SourceSandboxId == source));
             Func<SnapshotRecord, string> key = sort switch
             {
                 "name" => s => s.Name,

@@ -91,4 +91,22 @@ public static class HostFiles
         }
         if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
     }
+
+    /// <summary>
+    /// Copies the tree at <paramref name="from"/> into <paramref name="to"/> (created): directories, files with
+    /// their modes, and symlinks as symlinks (never followed). For the none backend, whose files are the
+    /// emulator's own; the linux backend copies with cp as the sandbox user instead (SandboxRootfs.CopyLayer).
+    /// </summary>
+    public static void CopyTree(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var entry in new DirectoryInfo(from).EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = true }))
+        {
+            var target = Path.Combine(to, entry.Name);
+            if (entry.LinkTarget is { } link) File.CreateSymbolicLink(target, link);
+            else if (entry is DirectoryInfo dir) CopyTree(dir.FullName, target);
+            else if (entry is FileInfo file) file.CopyTo(target, overwrite: true);
+        }
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(to, File.GetUnixFileMode(from));
+    }
 }

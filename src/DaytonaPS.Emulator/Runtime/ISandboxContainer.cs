@@ -11,6 +11,13 @@ public interface ISandboxContainer
     /// <summary>Lays out the sandbox's filesystem (idempotent); runs at create and before every start.</summary>
     void Prepare();
 
+    /// <summary>
+    /// Before the first <see cref="Prepare"/>: makes this sandbox's writable layer a copy of the one at
+    /// <paramref name="sourceRoot"/> (a fork's parent, or a snapshot's built layer), so it starts with those files.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The copy failed (the message names no host path).</exception>
+    void CopyLayerFrom(string sourceRoot);
+
     /// <summary>Makes sure the sandbox's init runs (a no-op where nothing runs).</summary>
     void Start();
 

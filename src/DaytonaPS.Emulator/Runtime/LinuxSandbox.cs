@@ -110,6 +110,8 @@ internal sealed partial class LinuxSandbox : ISandboxContainer
         get { lock (_initLock) return _cgroup; }
     }
 
+    public void CopyLayerFrom(string sourceRoot) => SandboxRootfs.CopyLayer(_runtime, sourceRoot, _spec);
+
     public void Start() => EnsureInit();
 
     public void Stop()

@@ -44,6 +44,8 @@ public sealed class NoneRuntime(string requested, IReadOnlyList<string> why) : I
             foreach (var v in spec.Volumes ?? []) Directory.CreateDirectory(v.HostDirectory);
         }
 
+        public void CopyLayerFrom(string sourceRoot) => HostFiles.CopyTree(sourceRoot, spec.RootDirectory);
+
         public void Start() { }
         public void Stop() { }
         public void Delete() => HostFiles.Discard(spec.RootDirectory);

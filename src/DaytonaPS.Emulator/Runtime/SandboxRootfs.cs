@@ -46,6 +46,63 @@ internal static class SandboxRootfs
         LayVolumes(runtime, spec);
     }
 
+    /// <summary>
+    /// The new sandbox's root as a copy of <paramref name="source"/> (another sandbox's root or a built
+    /// snapshot layer), then its own hostname and hosts. cp runs as the sandbox user's host uid, never
+    /// with the emulator's privileges, so it reads only what the sandbox user could; --reflink=auto shares
+    /// blocks copy-on-write where the filesystem can (btrfs, XFS) and copies them elsewhere. Symlinks are
+    /// copied as symlinks, never followed.
+    /// </summary>
+    public static void CopyLayer(LinuxRuntime runtime, string source, SandboxSpec spec)
+    {
+        var root = spec.RootDirectory;
+        if (Directory.Exists(root)) throw new InvalidOperationException("the sandbox's filesystem exists already");
+        Directory.CreateDirectory(root);
+        Own(runtime, root);
+        var cp = Posix.Tool("cp") ?? throw new InvalidOperationException("cp (coreutils) is not installed");
+        var (file, args) = runtime.Launch(cp, ["-a", "--reflink=auto", "--", source.TrimEnd('/') + "/.", root]);
+        using var process = HostProcessExec.Launch(file, args, [new("PATH", "/usr/bin:/bin"), new("LC_ALL", "C")]);
+        process.StandardInput.Close();
+        var error = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            // cp names host paths; the caller sees the sandbox's own paths only.
+            var message = error.Result.Replace(source.TrimEnd('/') + "/./", "/").Replace(source.TrimEnd('/') + "/.", "/")
+                .Replace(root.TrimEnd('/') + "/", "/").Trim();
+            throw new InvalidOperationException("copying the sandbox's files failed: " + message);
+        }
+        if (runtime.DropFromRoot) Posix.LChown(root, runtime.HostUid, runtime.HostGid);
+        Rehost(runtime, spec);
+    }
+
+    /// <summary>
+    /// A copied root's /etc/hostname and /etc/hosts for its new id. Nothing runs in the new sandbox yet, so
+    /// checking, then replacing is safe: /etc must be a real directory, and the two files are deleted (a
+    /// symlink the source made is removed, never followed) and written again.
+    /// </summary>
+    private static void Rehost(LinuxRuntime runtime, SandboxSpec spec)
+    {
+        var etc = new DirectoryInfo(Path.Combine(spec.RootDirectory, "etc"));
+        if (!etc.Exists || etc.LinkTarget is not null) return;
+        foreach (var (name, text) in new[] { ("hostname", spec.Id + "\n"), ("hosts", HostsFile(spec.Id)) })
+        {
+            var path = Path.Combine(etc.FullName, name);
+            try
+            {
+                var existing = new FileInfo(path);
+                if (existing.LinkTarget is not null || existing.Exists) existing.Delete();
+                if (Directory.Exists(path)) continue;
+                File.WriteAllText(path, text);
+                Own(runtime, path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+    }
+
+    private static string HostsFile(string id) => $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{id}\n";
+
     private static void MakeDir(string path, string mode)
     {
         Directory.CreateDirectory(path);
@@ -128,7 +185,7 @@ internal static class SandboxRootfs
         Rewrite(Path.Combine(etc, "passwd"), f => f[0] != user && f.Length > 2 && f[2] != uid, $"{user}:x:{uid}:{uid}:{user}:/home/{user}:/bin/bash");
         Rewrite(Path.Combine(etc, "group"), f => f[0] != user && f.Length > 2 && f[2] != uid, $"{user}:x:{uid}:");
         File.WriteAllText(Path.Combine(etc, "hostname"), id + "\n");
-        File.WriteAllText(Path.Combine(etc, "hosts"), $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t{id}\n");
+        File.WriteAllText(Path.Combine(etc, "hosts"), HostsFile(id));
     }
 
     private static void Rewrite(string file, Func<string[], bool> keep, string line)

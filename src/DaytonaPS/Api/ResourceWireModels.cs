@@ -25,6 +25,9 @@ internal sealed class SnapshotDto
     public SnapshotBuildInfoDto? BuildInfo { get; set; }
     public List<string>? RegionIds { get; set; }
     public string? SandboxClass { get; set; }
+    /// <summary>One type here (the spec's GpuType), a preference list in the create body.</summary>
+    public string? GpuType { get; set; }
+    public string? SourceSandboxId { get; set; }
 }
 
 internal sealed class SnapshotBuildInfoDto
@@ -52,6 +55,8 @@ internal sealed class CreateSnapshotDto
     public int? Memory { get; set; }
     public int? Disk { get; set; }
     public string? RegionId { get; set; }
+    public string? SandboxClass { get; set; }
+    public List<string>? GpuType { get; set; }
 }
 
 internal sealed class VolumeDto

@@ -27,20 +27,21 @@ internal sealed class SnapshotOperations
     public DaytonaApiClient Api { get; }
     private IDaytonaLog Log => Api.Log;
 
-    public Task<PaginatedSnapshotsDto?> ListPageAsync(int page, int limit, string? nameContains, CancellationToken ct)
+    public Task<PaginatedSnapshotsDto?> ListPageAsync(int page, int limit, string? nameContains, CancellationToken ct, string? sourceSandboxId = null)
     {
         var query = "/snapshots?page=" + page.ToString(CultureInfo.InvariantCulture) + "&limit=" + limit.ToString(CultureInfo.InvariantCulture);
         if (!string.IsNullOrEmpty(nameContains)) query += "&name=" + Uri.EscapeDataString(nameContains);
+        if (!string.IsNullOrEmpty(sourceSandboxId)) query += "&sourceSandboxId=" + Uri.EscapeDataString(sourceSandboxId);
         return Api.SendJsonAsync<PaginatedSnapshotsDto>(HttpMethod.Get, query, null, RetryMode.Idempotent, ct);
     }
 
-    /// <summary>Every snapshot (all pages), optionally those whose name contains <paramref name="nameContains"/> (server-side, case-insensitive).</summary>
-    public async Task<List<SnapshotDto>> ListAllAsync(string? nameContains, CancellationToken ct)
+    /// <summary>Every snapshot (all pages), optionally those whose name contains <paramref name="nameContains"/> (server-side, case-insensitive) and made from one sandbox.</summary>
+    public async Task<List<SnapshotDto>> ListAllAsync(string? nameContains, CancellationToken ct, string? sourceSandboxId = null)
     {
         var all = new List<SnapshotDto>();
         for (var page = 1; ; page++)
         {
-            var reply = await ListPageAsync(page, MaxPageSize, nameContains, ct).ConfigureAwait(false);
+            var reply = await ListPageAsync(page, MaxPageSize, nameContains, ct, sourceSandboxId).ConfigureAwait(false);
             if (reply is null || reply.Items.Count == 0) break;
             all.AddRange(reply.Items);
             if (page >= reply.TotalPages) break;

@@ -62,4 +62,6 @@ public static class ErrorIds
     public const string SandboxNotPaused = "DaytonaSandboxNotPaused";
     public const string RetainFailed = "DaytonaRetainFailed";
     public const string VolumeFailed = "DaytonaVolumeFailed";
+    // Forks (Copy-DaytonaSandbox)
+    public const string ForkNotSupported = "DaytonaForkNotSupported";
 }

@@ -27,6 +27,8 @@ public sealed class Snapshot
         ErrorReason = dto.ErrorReason;
         Regions = dto.RegionIds is null ? Array.Empty<string>() : dto.RegionIds.ToArray();
         SandboxClass = dto.SandboxClass;
+        GpuType = dto.GpuType;
+        SourceSandboxId = dto.SourceSandboxId;
         Dockerfile = dto.BuildInfo?.DockerfileContent;
         OrganizationId = dto.OrganizationId;
         CreatedAt = ParseDate(dto.CreatedAt);
@@ -57,7 +59,12 @@ public sealed class Snapshot
     /// <summary>Why it failed (error, build_failed).</summary>
     public string? ErrorReason { get; }
     public IReadOnlyList<string> Regions { get; }
+    /// <summary>container (the default), linux-vm, windows or android: the class of sandboxes made from it.</summary>
     public string? SandboxClass { get; }
+    /// <summary>The GPU type of its sandboxes (H100, ...), where it has GPUs.</summary>
+    public string? GpuType { get; }
+    /// <summary>The sandbox it was made from, for a snapshot of a sandbox (Get-DaytonaSnapshot -SourceSandbox).</summary>
+    public string? SourceSandboxId { get; }
     /// <summary>The Dockerfile it was built from, when it was built.</summary>
     public string? Dockerfile { get; }
     public string? OrganizationId { get; }

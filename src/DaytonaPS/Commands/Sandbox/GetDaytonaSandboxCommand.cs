@@ -11,7 +11,8 @@ namespace DaytonaPS.Commands.Sandbox;
 
 /// <summary>
 /// Get-DaytonaSandbox: finds sandboxes by id, name (wildcards), labels, state, target, snapshot, resources,
-/// dates and flags, sorted as asked. Every filter but a wildcard name pattern is sent to Daytona.
+/// dates and flags, sorted as asked (every filter but a wildcard name pattern is sent to Daytona); or
+/// the forks or ancestors of sandboxes.
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "DaytonaSandbox", DefaultParameterSetName = ListSet, SupportsPaging = true)]
 [OutputType(typeof(DaytonaPS.Sandbox))]
@@ -19,6 +20,8 @@ public sealed class GetDaytonaSandboxCommand : DaytonaApiCmdlet
 {
     private const string ListSet = "List";
     private const string IdSet = "Id";
+    private const string ForkOfSet = "ForkOf";
+    private const string AncestorOfSet = "AncestorOf";
 
     /// <summary>Sandbox ids (or exact names).</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
@@ -171,9 +174,42 @@ public sealed class GetDaytonaSandboxCommand : DaytonaApiCmdlet
         SandboxSortField.CreatedAt => "createdAt",
         _ => "lastActivityAt",
     };
+    /// <summary>The forks of these sandboxes (ids, names or Sandbox objects): Daytona's GET /sandbox/{id}/forks.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ForkOfSet)]
+    [ValidateNotNullOrEmpty]
+    [DaytonaPS.Commands.Files.SandboxReference]
+    [ArgumentCompleter(typeof(SandboxCompleter))]
+    public string[] ForkOf { get; set; } = Array.Empty<string>();
+
+    /// <summary>With -ForkOf: destroyed forks too.</summary>
+    [Parameter(ParameterSetName = ForkOfSet)]
+    public SwitchParameter IncludeDestroyed { get; set; }
+
+    /// <summary>The sandbox a fork was forked from, then that one's parent, and so on (nearest first).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = AncestorOfSet)]
+    [ValidateNotNullOrEmpty]
+    [DaytonaPS.Commands.Files.SandboxReference]
+    [ArgumentCompleter(typeof(SandboxCompleter))]
+    public string[] AncestorOf { get; set; } = Array.Empty<string>();
 
     protected override void ProcessRecord()
     {
+        if (ParameterSetName is ForkOfSet or AncestorOfSet)
+        {
+            foreach (var source in ParameterSetName == ForkOfSet ? ForkOf : AncestorOf)
+            {
+                var key = source.Trim();
+                Run(async (pipe, ct) =>
+                {
+                    var forks = new SandboxForks(Sandboxes(pipe));
+                    var found = ParameterSetName == ForkOfSet
+                        ? await forks.ForksOfAsync(key, IncludeDestroyed, ct).ConfigureAwait(false)
+                        : await forks.AncestorsOfAsync(key, ct).ConfigureAwait(false);
+                    foreach (var dto in found) pipe.WriteObject(new DaytonaPS.Sandbox(dto));
+                }, key);
+            }
+            return;
+        }
         if (ParameterSetName == IdSet)
         {
             foreach (var id in Id)

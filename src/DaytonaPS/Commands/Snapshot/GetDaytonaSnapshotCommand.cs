@@ -28,6 +28,13 @@ public sealed class GetDaytonaSnapshotCommand : DaytonaApiCmdlet
     [ArgumentCompleter(typeof(SnapshotStateCompleter))]
     public string[]? State { get; set; }
 
+    /// <summary>Only snapshots made from this sandbox (an id, a name or a Sandbox object; Daytona's sourceSandboxId filter).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [DaytonaPS.Commands.Files.SandboxReference]
+    [ArgumentCompleter(typeof(DaytonaPS.Commands.Sandbox.SandboxCompleter))]
+    public string? SourceSandbox { get; set; }
+
     private readonly List<string> _patterns = new();
 
     protected override void ProcessRecord()
@@ -44,12 +51,15 @@ public sealed class GetDaytonaSnapshotCommand : DaytonaApiCmdlet
         {
             var ops = new SnapshotOperations(Api(pipe));
             var found = new List<SnapshotDto>();
+            // Daytona filters on the sandbox's id: a name is looked up first.
+            var source = SourceSandbox is null ? null : (await FetchAsync(pipe, SourceSandbox, ct).ConfigureAwait(false)).Id;
             // Exact names and ids: one GET each (Daytona's get takes either), unknown = not found.
             foreach (var name in exact)
             {
                 try
                 {
-                    found.Add(await ops.GetAsync(name, ct).ConfigureAwait(false));
+                    var dto = await ops.GetAsync(name, ct).ConfigureAwait(false);
+                    if (source is null || dto.SourceSandboxId == source) found.Add(dto);
                 }
                 catch (DaytonaApiException ex) when (ex.Kind == DaytonaFailureKind.NotFound)
                 {
@@ -60,7 +70,7 @@ public sealed class GetDaytonaSnapshotCommand : DaytonaApiCmdlet
             {
                 // One wildcard pattern: its literal start narrows the list on the server (name contains).
                 var narrow = wildcards.Count == 1 && exact.Count == 0 ? LiteralPrefix(_patterns[0]) : null;
-                foreach (var dto in await ops.ListAllAsync(narrow, ct).ConfigureAwait(false))
+                foreach (var dto in await ops.ListAllAsync(narrow, ct, source).ConfigureAwait(false))
                 {
                     if (wildcards.Count > 0 && !wildcards.Any(w => w.IsMatch(dto.Name) || w.IsMatch(dto.Id))) continue;
                     if (found.Any(f => f.Id == dto.Id)) continue;

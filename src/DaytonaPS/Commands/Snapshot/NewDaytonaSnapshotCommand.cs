@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
@@ -34,6 +35,11 @@ public sealed class NewDaytonaSnapshotCommand : DaytonaApiCmdlet
     [ValidateNotNullOrEmpty]
     public string Dockerfile { get; set; } = string.Empty;
 
+    /// <summary>The folder COPY and ADD sources are relative to (the build context); default: the Dockerfile's folder.</summary>
+    [Parameter(ParameterSetName = DockerfileSet)]
+    [ValidateNotNullOrEmpty]
+    public string? ContextPath { get; set; }
+
     /// <summary>The command a sandbox from this image runs (replaces the image's entrypoint).</summary>
     [Parameter(ParameterSetName = ImageSet)]
     [ValidateNotNullOrEmpty]
@@ -57,6 +63,18 @@ public sealed class NewDaytonaSnapshotCommand : DaytonaApiCmdlet
     [Parameter]
     [ValidateRange(0, 64)]
     public int Gpu { get; set; }
+
+    /// <summary>GPU types in order of preference (Daytona's gpuType), e.g. H100.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(GpuTypeCompleter))]
+    public string[]? GpuType { get; set; }
+
+    /// <summary>The class of sandboxes made from it: container (Daytona's default), linux-vm, windows or android.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SandboxClassCompleter))]
+    public string? SandboxClass { get; set; }
 
     /// <summary>The region (Daytona's regionId); default: the organization's default region.</summary>
     [Parameter]
@@ -83,14 +101,29 @@ public sealed class NewDaytonaSnapshotCommand : DaytonaApiCmdlet
             Disk = bound.ContainsKey(nameof(Disk)) ? Disk : null,
             Gpu = bound.ContainsKey(nameof(Gpu)) ? Gpu : null,
             RegionId = Region,
+            GpuType = GpuType?.ToList(),
+            SandboxClass = SandboxClass,
         };
         string source;
+        List<BuildContextUpload.Source>? context = null;
         if (ParameterSetName == DockerfileSet)
         {
             var path = GetUnresolvedProviderPathFromPSPath(Dockerfile);
             if (!File.Exists(path)) ThrowInvalidArgument($"The Dockerfile '{Dockerfile}' does not exist.", target: Dockerfile);
-            body.BuildInfo = new BuildInfoDto { DockerfileContent = File.ReadAllText(path) };
-            source = "Dockerfile " + Dockerfile;
+            var content = File.ReadAllText(path);
+            var folder = ContextPath is null ? Path.GetDirectoryName(Path.GetFullPath(path))! : GetUnresolvedProviderPathFromPSPath(ContextPath);
+            if (!Directory.Exists(folder)) ThrowInvalidArgument($"The context folder '{ContextPath}' does not exist.", target: ContextPath);
+            try
+            {
+                context = BuildContextUpload.Sources(content, folder);
+            }
+            catch (DaytonaException ex)
+            {
+                WriteError(ErrorMapper.ToErrorRecord(ex, ex.Target));
+                return;
+            }
+            body.BuildInfo = new BuildInfoDto { DockerfileContent = content };
+            source = "Dockerfile " + Dockerfile + (context.Count == 0 ? string.Empty : $" with {context.Count} context source(s) from {folder}");
         }
         else
         {
@@ -103,6 +136,7 @@ public sealed class NewDaytonaSnapshotCommand : DaytonaApiCmdlet
         {
             if (!await pipe.ShouldProcessAsync($"snapshot '{Name}'", "Create from " + source).ConfigureAwait(false)) return;
             var ops = new SnapshotOperations(Api(pipe));
+            if (context is { Count: > 0 }) body.BuildInfo!.ContextHashes = await new BuildContextUpload(Api(pipe)).UploadAsync(context, ct).ConfigureAwait(false);
             var created = await ops.CreateAsync(body, ct).ConfigureAwait(false);
             pipe.WriteVerbose($"Created {DaytonaPS.Snapshot.Describe(created.Id, created.Name)} ({created.State}).");
             var result = NoWait ? created : await ops.WaitUntilActiveAsync(created, timeout, ct).ConfigureAwait(false);

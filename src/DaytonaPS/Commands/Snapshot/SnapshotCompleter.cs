@@ -29,3 +29,31 @@ public sealed class SnapshotStateCompleter : IArgumentCompleter
             .Select(s => new CompletionResult(s, s, CompletionResultType.ParameterValue, s));
     }
 }
+
+/// <summary>Completes Daytona's sandbox classes (New-DaytonaSnapshot -SandboxClass); the set is open, so other values pass.</summary>
+public sealed class SandboxClassCompleter : IArgumentCompleter
+{
+    internal static readonly string[] Known = { "container", "linux-vm", "windows", "android" };
+
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters) => Fixed.Complete(Known, wordToComplete);
+}
+
+/// <summary>Completes Daytona's GPU types (New-DaytonaSnapshot -GpuType), as the 0.218 client lists them.</summary>
+public sealed class GpuTypeCompleter : IArgumentCompleter
+{
+    internal static readonly string[] Known = { "H100", "H200", "B300", "RTX-PRO-6000", "RTX-4090", "RTX-5090", "MI355X" };
+
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters) => Fixed.Complete(Known, wordToComplete);
+}
+
+internal static class Fixed
+{
+    public static IEnumerable<CompletionResult> Complete(IEnumerable<string> values, string? wordToComplete)
+    {
+        var prefix = (wordToComplete ?? string.Empty).Trim('\'', '"');
+        return values.Where(s => s.StartsWith(prefix, System.StringComparison.OrdinalIgnoreCase))
+            .Select(s => new CompletionResult(s, s, CompletionResultType.ParameterValue, s));
+    }
+}
