@@ -85,23 +85,12 @@ internal static class SecretEndpoints
         _ => s.CreatedAt.Ticks.ToString("D20", CultureInfo.InvariantCulture),
     };
 
-    private static string EncodeCursor(string key, string id) =>
-        Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(new[] { key, id })).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    private static string EncodeCursor(string key, string id) => ListCursor.Encode(key, id);
 
     private static (string, string)? DecodeCursor(string? cursor)
     {
         if (string.IsNullOrEmpty(cursor)) return null;
-        try
-        {
-            var b64 = cursor.Replace('-', '+').Replace('_', '/');
-            b64 = b64.PadRight(b64.Length + (4 - b64.Length % 4) % 4, '=');
-            var parts = JsonSerializer.Deserialize<string[]>(Encoding.UTF8.GetString(Convert.FromBase64String(b64)));
-            if (parts is { Length: 2 }) return (parts[0], parts[1]);
-        }
-        catch (Exception ex) when (ex is FormatException or JsonException)
-        {
-        }
-        throw Bad("Invalid cursor");
+        return ListCursor.TryDecode(cursor, out var position) ? position : throw Bad("Invalid cursor");
     }
 
     private static string? One(IQueryCollection query, string name) =>
