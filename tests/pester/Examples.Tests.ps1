@@ -286,7 +286,7 @@ Describe 'examples/azure-pipelines-secret.yml and examples/secret-for-one-run: a
         [regex]::Matches($arguments, '(?<=^| )-(\w+)(?= )').Value | ForEach-Object { $_.TrimStart('-') } | Should -BeIn $parameters
     }
 
-    It 'runs the command with the placeholder, never the value, and removes the secret and the sandbox (simulated run)' {
+    It 'runs the command with the placeholder, never the value, no logging command but its own log group, and removes the secret and the sandbox (simulated run)' {
         $name = 'ado_' + (Get-Random -Maximum 100000) + '_npm'
         $run = Invoke-Example $Script '-SecretName', $name, '-ValueVariable', 'NPM_TOKEN_VALUE', '-EnvironmentName', 'NPM_TOKEN',
             '-AllowedHost', 'registry.npmjs.org', '-Command', 'echo "token=$NPM_TOKEN"; env | grep -c CANARY || true' `
@@ -297,7 +297,11 @@ Describe 'examples/azure-pipelines-secret.yml and examples/secret-for-one-run: a
         $run.Lines | Should -Contain '0' -Because 'nothing in the sandbox environment holds the value'
         $run.Text | Should -Not -Match $Canary
         $run.Text | Should -Not -Match $Emu.ApiKey
-        Get-AgentCommand $run.Lines | Should -BeNullOrEmpty
+        # The only logging commands: DaytonaPS's own log group around the command's live output.
+        $commands = @(Get-AgentCommand $run.Lines)
+        $commands.Count | Should -Be 2 -Because ($commands -join ' | ')
+        $commands[0] | Should -BeLike '##`[group`]Invoke-DaytonaCommand: *'
+        $commands[1] | Should -BeExactly '##[endgroup]'
         Get-DaytonaSecret -Name $name -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         Get-DaytonaSandbox -Label @{ 'ci-secret' = $name } | Should -BeNullOrEmpty
     }
