@@ -68,6 +68,62 @@ internal sealed class SnapshotOperations
         }
     }
 
+    /// <summary>
+    /// POST /sandbox/{id}/snapshot: a snapshot of a started or stopped sandbox's filesystem (and memory, for
+    /// VM classes). Daytona answers with the sandbox (state snapshotting), so the snapshot is then read by its
+    /// name, for a moment until it is listed. Not retried after an ambiguous failure (the name would be taken).
+    /// </summary>
+    public async Task<SnapshotDto> CreateFromSandboxAsync(string sandboxId, string sandboxDisplay, string name, bool includeMemory, CancellationToken ct)
+    {
+        var path = "/sandbox/" + DaytonaApiClient.Segment(sandboxId) + "/snapshot";
+        try
+        {
+            await Api.SendJsonAsync<SandboxDto>(HttpMethod.Post, path,
+                new CreateSandboxSnapshotDto { Name = name, IncludeMemory = includeMemory ? true : null }, RetryMode.RejectedOnly, ct).ConfigureAwait(false);
+        }
+        catch (DaytonaApiException ex) when (ex.Kind == DaytonaFailureKind.NameTaken)
+        {
+            throw new DaytonaException(ErrorIds.Conflict, ErrorCategory.ResourceExists, ex.Message, name,
+                recommendedAction: $"Choose another -Name, or remove the existing snapshot first (Remove-DaytonaSnapshot -Name '{name}').", innerException: ex);
+        }
+        catch (DaytonaApiException ex) when (ex.StatusCode == 400)
+        {
+            // Daytona's 400 covers a bad name too; the sandbox's state says which it is.
+            var state = await SourceStateAsync(sandboxId, ct).ConfigureAwait(false);
+            if (state is null or SandboxStates.Started or SandboxStates.Stopped) throw;
+            throw new DaytonaException(ErrorIds.SnapshotSourceNotReady, ErrorCategory.InvalidOperation,
+                $"{sandboxDisplay} is {state}: Daytona makes snapshots of started or stopped sandboxes only. {ex.ServerMessage ?? ex.Message}", sandboxId,
+                recommendedAction: "Start it (Start-DaytonaSandbox) or stop it (Stop-DaytonaSandbox) and try again.", innerException: ex);
+        }
+        Log.WriteVerbose($"Daytona is making snapshot '{name}' from {sandboxDisplay}.");
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        for (var delay = 100; ; delay = Math.Min(1000, delay * 2))
+        {
+            try
+            {
+                return await GetAsync(name, ct).ConfigureAwait(false);
+            }
+            catch (DaytonaApiException ex) when (ex.Kind == DaytonaFailureKind.NotFound && DateTime.UtcNow < until)
+            {
+                await Task.Delay(delay, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The sandbox's state now, or null when it cannot be read (the original error then stands).</summary>
+    private async Task<string?> SourceStateAsync(string sandboxId, CancellationToken ct)
+    {
+        try
+        {
+            var dto = await Api.SendJsonAsync<SandboxDto>(HttpMethod.Get, "/sandbox/" + DaytonaApiClient.Segment(sandboxId), null, RetryMode.Idempotent, ct).ConfigureAwait(false);
+            return dto?.State;
+        }
+        catch (DaytonaApiException)
+        {
+            return null;
+        }
+    }
+
     public Task DeleteAsync(string id, CancellationToken ct) =>
         Api.SendNoContentAsync(HttpMethod.Delete, "/snapshots/" + DaytonaApiClient.Segment(id), null, RetryMode.Idempotent, ct);
 
