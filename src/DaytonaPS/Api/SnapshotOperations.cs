@@ -145,9 +145,9 @@ internal sealed class SnapshotOperations
         var deadline = timeout > TimeSpan.Zero ? started + timeout : DateTime.MaxValue;
         var activityId = Interlocked.Increment(ref _progressIds) & 0x7fffffff;
         var activity = $"Creating {display}";
-        var log = new BuildLog(LogTailLines);
+        var log = new BuildLogStream(Api, "/snapshots/" + DaytonaApiClient.Segment(created.Id), "snapshot " + created.Id, LogTailLines);
         using var streamCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        Task? stream = created.BuildInfo is null ? null : StreamBuildLogAsync(created.Id, log, streamCts.Token);
+        Task? stream = created.BuildInfo is null ? null : log.FollowAsync(streamCts.Token);
         var dto = created;
         string? lastState = null;
         var delay = TimeSpan.FromMilliseconds(250);
@@ -164,8 +164,8 @@ internal sealed class SnapshotOperations
                 if (state == SnapshotStates.Active) return dto;
                 if (SnapshotStates.IsFailed(state))
                 {
-                    if (stream is not null) await FinishAsync(stream, streamCts).ConfigureAwait(false);
-                    var tail = created.BuildInfo is null ? log.Tail() : await BuildLogTailAsync(created.Id, log, ct).ConfigureAwait(false);
+                    if (stream is not null) await BuildLogStream.FinishAsync(stream, streamCts).ConfigureAwait(false);
+                    var tail = created.BuildInfo is null ? log.Tail() : await log.TailAsync(ct).ConfigureAwait(false);
                     throw Failed(dto, display, tail);
                 }
                 var now = DateTime.UtcNow;
@@ -187,7 +187,7 @@ internal sealed class SnapshotOperations
         }
         finally
         {
-            if (stream is not null) await FinishAsync(stream, streamCts).ConfigureAwait(false);
+            if (stream is not null) await BuildLogStream.FinishAsync(stream, streamCts).ConfigureAwait(false);
             Log.WriteProgress(new ProgressRecord(activityId, activity, "done") { RecordType = ProgressRecordType.Completed });
         }
     }
@@ -199,88 +199,6 @@ internal sealed class SnapshotOperations
         if (tail.Count > 0) message.Append("\nLast lines of the build log:\n").Append(string.Join("\n", tail));
         return new DaytonaException(ErrorIds.SnapshotFailed, ErrorCategory.InvalidResult, message.ToString(), dto.Name,
             recommendedAction: "Fix the image or Dockerfile, remove the snapshot with Remove-DaytonaSnapshot and create it again.");
-    }
-
-    /// <summary>Lets a follow stream end by itself briefly (the server ends it with the build), then stops it.</summary>
-    private static async Task FinishAsync(Task stream, CancellationTokenSource cts)
-    {
-        if (!stream.IsCompleted) await Task.WhenAny(stream, Task.Delay(2000)).ConfigureAwait(false);
-        try { cts.Cancel(); } catch (ObjectDisposedException) { }
-        try { await stream.ConfigureAwait(false); } catch (Exception) { }
-    }
-
-    private async Task<Uri> BuildLogUriAsync(string id, bool follow, CancellationToken ct)
-    {
-        var reply = await Api.SendJsonAsync<UrlDto>(HttpMethod.Get, "/snapshots/" + DaytonaApiClient.Segment(id) + "/build-logs-url", null, RetryMode.Idempotent, ct).ConfigureAwait(false);
-        var url = reply?.Url is { Length: > 0 } u ? u : Api.ApiUri("/snapshots/" + DaytonaApiClient.Segment(id) + "/build-logs").ToString();
-        return new Uri(url + (follow ? (url.Contains("?") ? "&" : "?") + "follow=true" : string.Empty));
-    }
-
-    /// <summary>Follows the build log: each line to verbose and into <paramref name="log"/>. Failures only end the stream.</summary>
-    private async Task StreamBuildLogAsync(string id, BuildLog log, CancellationToken ct)
-    {
-        try
-        {
-            var uri = await BuildLogUriAsync(id, follow: true, ct).ConfigureAwait(false);
-            using var response = await Api.SendAsync(HttpMethod.Get, uri, null, RetryMode.Idempotent, ct,
-                HttpCompletionOption.ResponseHeadersRead, Timeout.InfiniteTimeSpan).ConfigureAwait(false);
-            using var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-            using var reader = new StreamReader(body, Encoding.UTF8);
-            using var _ = ct.Register(() => reader.Dispose());
-            string? line;
-            while ((line = await reader.ReadLineAsync().ConfigureAwait(false)) is not null)
-            {
-                log.Add(line);
-                Log.WriteVerbose("build: " + line);
-            }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
-        {
-            if (!ct.IsCancellationRequested) Log.WriteVerbose($"The build log stream of snapshot {id} ended: {ex.Message}");
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    /// <summary>The end of the build log: what the stream collected, else one read of the whole log.</summary>
-    private async Task<IReadOnlyList<string>> BuildLogTailAsync(string id, BuildLog log, CancellationToken ct)
-    {
-        if (log.Count > 0) return log.Tail();
-        try
-        {
-            var uri = await BuildLogUriAsync(id, follow: false, ct).ConfigureAwait(false);
-            using var response = await Api.SendAsync(HttpMethod.Get, uri, null, RetryMode.Idempotent, ct).ConfigureAwait(false);
-            var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
-            foreach (var line in text.Split('\n')) if (line.Length > 0) log.Add(line.TrimEnd('\r'));
-        }
-        catch (DaytonaApiException ex)
-        {
-            Log.WriteVerbose($"No build log for snapshot {id}: {ex.Message}");
-        }
-        return log.Tail();
-    }
-
-    /// <summary>The last lines of a build log, thread-safe.</summary>
-    private sealed class BuildLog(int keep)
-    {
-        private readonly Queue<string> _lines = new();
-
-        public int Count { get { lock (_lines) return _lines.Count; } }
-
-        public void Add(string line)
-        {
-            lock (_lines)
-            {
-                _lines.Enqueue(line);
-                while (_lines.Count > keep) _lines.Dequeue();
-            }
-        }
-
-        public IReadOnlyList<string> Tail()
-        {
-            lock (_lines) return _lines.ToArray();
-        }
     }
 }
 
