@@ -36,6 +36,7 @@
         'Enter-DaytonaSsh',
         'New-DaytonaSshAccess',
         'Revoke-DaytonaSshAccess',
+        'Test-DaytonaSshAccess',
         'Get-DaytonaPreviewUrl',
         'Copy-DaytonaItem',
         'Get-DaytonaChildItem',

@@ -214,4 +214,25 @@ public sealed class SandboxCmdletTests : IClassFixture<EmulatorFixture>
         Assert.Contains(name, r.Output.Select(o => o.ToString()));
         Assert.Contains("archived", r.Output.Select(o => o.ToString()));
     }
+
+    [Fact]
+    public void NewFromAnImageWithVerboseShowsTheBuildLogAndWithoutItOpensNoLog()
+    {
+        var name = Unique("build");
+        var quiet = Unique("quiet");
+        var r = Run($$"""
+            $sb = New-DaytonaSandbox -Name '{{name}}' -Image 'python:3.12' -Verbose
+            $sb.State
+            New-DaytonaSandbox -Name '{{quiet}}' -Image 'python:3.12' -Debug 4>&1 5>&1 | Where-Object { $_ -is [System.Management.Automation.InformationalRecord] } | ForEach-Object Message
+            """).AssertNoErrors();
+        Assert.Equal("started", r.Output[0].ToString());
+        // The emulator's build log: its build step and the end of the build, followed live.
+        Assert.True(r.Verbose.Any(v => v.StartsWith("build: #2 building ")), string.Join("\n", r.Verbose));
+        Assert.Contains(r.Verbose, v => v.StartsWith("build: Build finished:"));
+        Assert.Contains(r.Verbose, v => v.Contains("/build-logs-url"));
+        var quietLines = r.Output.Skip(1).Select(o => o.ToString()).ToList();
+        // Debug output shows each request: the sandbox was polled, its build log never asked for.
+        Assert.Contains(quietLines, l => l.Contains("GET /api/sandbox/"));
+        Assert.DoesNotContain(quietLines, l => l.Contains("build-logs"));
+    }
 }

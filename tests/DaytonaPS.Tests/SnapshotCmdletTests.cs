@@ -149,4 +149,97 @@ public sealed class SnapshotCmdletTests : IClassFixture<EmulatorFixture>
             """).AssertNoErrors();
         Assert.Contains(name, r.Output.Select(o => o.ToString()));
     }
+
+    [Fact]
+    public void FromSandboxSnapshotsAPipedSandboxsFilesAndWaitsUntilActive()
+    {
+        var box = Unique("src");
+        var snap = Unique("fromsb");
+        var r = Run($$"""
+            $sb = New-DaytonaSandbox -Name '{{box}}'
+            $null = Invoke-DaytonaCommand -InputObject $sb -Command 'echo prepared > ~/state'
+            $s = $sb | New-DaytonaSnapshot -Name '{{snap}}' -Verbose
+            $s
+            $copy = New-DaytonaSandbox -Snapshot '{{snap}}'
+            (Invoke-DaytonaCommand -InputObject $copy -Command 'cat ~/state').Output
+            (Get-DaytonaSnapshot -SourceSandbox '{{box}}').Name
+            (Get-DaytonaSandbox -Id $sb.Id).State
+            """).AssertNoErrors();
+        var created = r.Output[0];
+        Assert.Equal("DaytonaPS.Snapshot", created.BaseObject.GetType().FullName);
+        Assert.Equal(snap, Prop<string>(created, "Name"));
+        Assert.Equal("active", Prop<string>(created, "State"));
+        Assert.Equal("prepared", r.Output[1].ToString().Trim());
+        Assert.Equal(snap, r.Output[2].ToString());
+        Assert.Equal("started", r.Output[3].ToString());
+        Assert.Contains(r.Verbose, v => v.Contains($"making snapshot '{snap}' from sandbox '{box}'"));
+        Assert.Contains(r.Verbose, v => v.EndsWith(": active"));
+    }
+
+    [Fact]
+    public void FromSandboxByNameWithNoWaitWhatIfAndATakenName()
+    {
+        var box = Unique("src");
+        var snap = Unique("fromsb");
+        var r = Run($$"""
+            $sb = New-DaytonaSandbox -Name '{{box}}'
+            New-DaytonaSnapshot -Name '{{snap}}' -FromSandbox '{{box}}' -WhatIf
+            @(Get-DaytonaSnapshot -Name '{{snap}}' -ErrorAction SilentlyContinue).Count
+            (New-DaytonaSnapshot '{{snap}}' -FromSandbox $sb.Id -NoWait).Name
+            # The sandbox shows 'snapshotting' for a moment and Daytona refuses a second snapshot meanwhile.
+            for ($i = 0; $i -lt 100 -and ((Get-DaytonaSandbox -Id $sb.Id).State -ne 'started' -or (Get-DaytonaSnapshot -Name '{{snap}}').State -ne 'active'); $i++) { Start-Sleep -Milliseconds 100 }
+            New-DaytonaSnapshot -Name '{{snap}}' -FromSandbox '{{box}}' -ErrorAction SilentlyContinue -ErrorVariable taken
+            $taken[0].FullyQualifiedErrorId
+            $taken[0].CategoryInfo.Category
+            $taken[0].TargetObject
+            """);
+        Assert.Equal(0, (int)r.Output[0].BaseObject);
+        Assert.Equal(snap, r.Output[1].ToString());
+        Assert.StartsWith("DaytonaConflict,", r.Output[2].ToString());
+        Assert.Equal("ResourceExists", r.Output[3].ToString());
+        Assert.Equal(snap, r.Output[4].ToString());
+    }
+
+    [Fact]
+    public void FromSandboxRefusesASandboxThatIsNeitherStartedNorStoppedAndIncludeMemoryOnAContainer()
+    {
+        var box = Unique("src");
+        var arch = Unique("arch");
+        var r = Run($$"""
+            $sb = New-DaytonaSandbox -Name '{{box}}'
+            $null = $sb | Stop-DaytonaSandbox -Archive
+            $sb | New-DaytonaSnapshot -Name '{{arch}}' -ErrorAction SilentlyContinue -ErrorVariable e
+            $e[0].FullyQualifiedErrorId
+            $e[0].CategoryInfo.Category
+            $e[0].ToString()
+            $e[0].TargetObject
+            @(Get-DaytonaSnapshot -Name '{{arch}}' -ErrorAction SilentlyContinue).Count
+            $c = New-DaytonaSandbox
+            $c | New-DaytonaSnapshot -Name '{{Unique("mem")}}' -IncludeMemory -ErrorAction SilentlyContinue -ErrorVariable m
+            $m[0].FullyQualifiedErrorId
+            $m[0].ToString()
+            """);
+        Assert.StartsWith("DaytonaSnapshotSourceNotReady,", r.Output[0].ToString());
+        Assert.Equal("InvalidOperation", r.Output[1].ToString());
+        Assert.Contains($"sandbox '{box}'", r.Output[2].ToString());
+        Assert.Contains("is archived", r.Output[2].ToString());
+        Assert.Equal(arch, r.Output[3].ToString());
+        Assert.Equal(0, (int)r.Output[4].BaseObject);
+        Assert.StartsWith("DaytonaValidation,", r.Output[5].ToString());
+        Assert.Contains("includeMemory", r.Output[6].ToString());
+    }
+
+    [Fact]
+    public void APipedSnapshotStillBindsToTheImageSetNotFromSandbox()
+    {
+        var name = Unique("orig");
+        var copy = Unique("copy");
+        var r = Run($$"""
+            $s = New-DaytonaSnapshot -Name '{{name}}' -Image 'alpine:3.20' -NoWait
+            ($s | New-DaytonaSnapshot -Name '{{copy}}' -NoWait).ImageName
+            (Get-Command New-DaytonaSnapshot).ParameterSets.Name -join ','
+            """).AssertNoErrors();
+        Assert.Equal("alpine:3.20", r.Output[0].ToString());
+        Assert.Equal("Image,Dockerfile,FromSandbox", r.Output[1].ToString());
+    }
 }

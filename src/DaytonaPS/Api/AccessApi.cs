@@ -22,6 +22,12 @@ internal sealed class SshAccessDto
     public string? SshCommand { get; set; }
 }
 
+internal sealed class SshAccessValidationDto
+{
+    public bool Valid { get; set; }
+    public string? SandboxId { get; set; }
+}
+
 internal sealed class PortPreviewUrlDto
 {
     public string? SandboxId { get; set; }
@@ -51,6 +57,11 @@ internal static class AccessApi
         var path = SandboxPath(idOrName) + "/ssh-access" + (string.IsNullOrEmpty(token) ? string.Empty : "?token=" + Uri.EscapeDataString(token));
         return api.SendNoContentAsync(HttpMethod.Delete, path, null, RetryMode.Idempotent, ct);
     }
+
+    /// <summary>GET /sandbox/ssh-access/validate?token=...: {valid, sandboxId}; not scoped to one sandbox. The token is redacted from every log line (query name "token").</summary>
+    public static async Task<SshAccessValidationDto> ValidateSshAccessAsync(this DaytonaApiClient api, string token, CancellationToken ct) =>
+        await api.SendJsonAsync<SshAccessValidationDto>(HttpMethod.Get, "/sandbox/ssh-access/validate?token=" + Uri.EscapeDataString(token), null, RetryMode.Idempotent, ct).ConfigureAwait(false)
+        ?? throw DaytonaApiException.Unexpected("Daytona answered the SSH access validation with nothing.", "GET", "/sandbox/ssh-access/validate");
 
     /// <summary>GET /sandbox/{id}/ports/{port}/preview-url: {sandboxId, url, token}.</summary>
     public static async Task<PortPreviewUrlDto> GetPreviewUrlAsync(this DaytonaApiClient api, string idOrName, int port, CancellationToken ct) =>

@@ -59,6 +59,13 @@ internal sealed class CreateSnapshotDto
     public List<string>? GpuType { get; set; }
 }
 
+/// <summary>Body of POST /sandbox/{id}/snapshot.</summary>
+internal sealed class CreateSandboxSnapshotDto
+{
+    public string Name { get; set; } = string.Empty;
+    public bool? IncludeMemory { get; set; }
+}
+
 internal sealed class VolumeDto
 {
     public string Id { get; set; } = string.Empty;

@@ -29,6 +29,31 @@ internal sealed class SandboxOperations
     // ------------------------------------------------------------------ wait
 
     /// <summary>
+    /// Writes the build log of a sandbox made from an image to the verbose stream as it is written, as the
+    /// SDK does for a create with a log callback: while the sandbox is pending_build it polls, then follows
+    /// build-logs-url until the server ends the stream or <paramref name="ct"/> is cancelled (the caller
+    /// stops it when its wait is over). Failures only end the log.
+    /// </summary>
+    public async Task FollowBuildLogAsync(string id, string display, CancellationToken ct)
+    {
+        try
+        {
+            for (var delay = 250; ; delay = Math.Min(1000, delay * 2))
+            {
+                var state = (await Api.GetSandboxAsync(id, ct).ConfigureAwait(false))?.State;
+                if (state is SandboxStates.Error or SandboxStates.BuildFailed or SandboxStates.Destroyed or null) return;
+                if (state != "pending_build") break;
+                await Task.Delay(delay, ct).ConfigureAwait(false);
+            }
+            await new BuildLogStream(Api, "/sandbox/" + DaytonaApiClient.Segment(id), display, keep: 0).FollowAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is DaytonaApiException || ex is OperationCanceledException)
+        {
+            if (!ct.IsCancellationRequested) Log.WriteVerbose($"No build log for {display}: {ex.Message}");
+        }
+    }
+
+    /// <summary>
     /// Polls GET /sandbox/{id} (at once, then every 100 ms growing to 1 s, like Daytona's SDK)
     /// until the state is one of <paramref name="targets"/>. A 404 counts as "destroyed". Fails on
     /// error/build_failed (unless targeted) and at the deadline (<paramref name="timeout"/> zero = none).

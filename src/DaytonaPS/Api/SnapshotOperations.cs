@@ -68,6 +68,62 @@ internal sealed class SnapshotOperations
         }
     }
 
+    /// <summary>
+    /// POST /sandbox/{id}/snapshot: a snapshot of a started or stopped sandbox's filesystem (and memory, for
+    /// VM classes). Daytona answers with the sandbox (state snapshotting), so the snapshot is then read by its
+    /// name, for a moment until it is listed. Not retried after an ambiguous failure (the name would be taken).
+    /// </summary>
+    public async Task<SnapshotDto> CreateFromSandboxAsync(string sandboxId, string sandboxDisplay, string name, bool includeMemory, CancellationToken ct)
+    {
+        var path = "/sandbox/" + DaytonaApiClient.Segment(sandboxId) + "/snapshot";
+        try
+        {
+            await Api.SendJsonAsync<SandboxDto>(HttpMethod.Post, path,
+                new CreateSandboxSnapshotDto { Name = name, IncludeMemory = includeMemory ? true : null }, RetryMode.RejectedOnly, ct).ConfigureAwait(false);
+        }
+        catch (DaytonaApiException ex) when (ex.Kind == DaytonaFailureKind.NameTaken)
+        {
+            throw new DaytonaException(ErrorIds.Conflict, ErrorCategory.ResourceExists, ex.Message, name,
+                recommendedAction: $"Choose another -Name, or remove the existing snapshot first (Remove-DaytonaSnapshot -Name '{name}').", innerException: ex);
+        }
+        catch (DaytonaApiException ex) when (ex.StatusCode == 400)
+        {
+            // Daytona's 400 covers a bad name too; the sandbox's state says which it is.
+            var state = await SourceStateAsync(sandboxId, ct).ConfigureAwait(false);
+            if (state is null or SandboxStates.Started or SandboxStates.Stopped) throw;
+            throw new DaytonaException(ErrorIds.SnapshotSourceNotReady, ErrorCategory.InvalidOperation,
+                $"{sandboxDisplay} is {state}: Daytona makes snapshots of started or stopped sandboxes only. {ex.ServerMessage ?? ex.Message}", sandboxId,
+                recommendedAction: "Start it (Start-DaytonaSandbox) or stop it (Stop-DaytonaSandbox) and try again.", innerException: ex);
+        }
+        Log.WriteVerbose($"Daytona is making snapshot '{name}' from {sandboxDisplay}.");
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        for (var delay = 100; ; delay = Math.Min(1000, delay * 2))
+        {
+            try
+            {
+                return await GetAsync(name, ct).ConfigureAwait(false);
+            }
+            catch (DaytonaApiException ex) when (ex.Kind == DaytonaFailureKind.NotFound && DateTime.UtcNow < until)
+            {
+                await Task.Delay(delay, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The sandbox's state now, or null when it cannot be read (the original error then stands).</summary>
+    private async Task<string?> SourceStateAsync(string sandboxId, CancellationToken ct)
+    {
+        try
+        {
+            var dto = await Api.SendJsonAsync<SandboxDto>(HttpMethod.Get, "/sandbox/" + DaytonaApiClient.Segment(sandboxId), null, RetryMode.Idempotent, ct).ConfigureAwait(false);
+            return dto?.State;
+        }
+        catch (DaytonaApiException)
+        {
+            return null;
+        }
+    }
+
     public Task DeleteAsync(string id, CancellationToken ct) =>
         Api.SendNoContentAsync(HttpMethod.Delete, "/snapshots/" + DaytonaApiClient.Segment(id), null, RetryMode.Idempotent, ct);
 
@@ -89,9 +145,9 @@ internal sealed class SnapshotOperations
         var deadline = timeout > TimeSpan.Zero ? started + timeout : DateTime.MaxValue;
         var activityId = Interlocked.Increment(ref _progressIds) & 0x7fffffff;
         var activity = $"Creating {display}";
-        var log = new BuildLog(LogTailLines);
+        var log = new BuildLogStream(Api, "/snapshots/" + DaytonaApiClient.Segment(created.Id), "snapshot " + created.Id, LogTailLines);
         using var streamCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        Task? stream = created.BuildInfo is null ? null : StreamBuildLogAsync(created.Id, log, streamCts.Token);
+        Task? stream = created.BuildInfo is null ? null : log.FollowAsync(streamCts.Token);
         var dto = created;
         string? lastState = null;
         var delay = TimeSpan.FromMilliseconds(250);
@@ -108,8 +164,8 @@ internal sealed class SnapshotOperations
                 if (state == SnapshotStates.Active) return dto;
                 if (SnapshotStates.IsFailed(state))
                 {
-                    if (stream is not null) await FinishAsync(stream, streamCts).ConfigureAwait(false);
-                    var tail = created.BuildInfo is null ? log.Tail() : await BuildLogTailAsync(created.Id, log, ct).ConfigureAwait(false);
+                    if (stream is not null) await BuildLogStream.FinishAsync(stream, streamCts).ConfigureAwait(false);
+                    var tail = created.BuildInfo is null ? log.Tail() : await log.TailAsync(ct).ConfigureAwait(false);
                     throw Failed(dto, display, tail);
                 }
                 var now = DateTime.UtcNow;
@@ -131,7 +187,7 @@ internal sealed class SnapshotOperations
         }
         finally
         {
-            if (stream is not null) await FinishAsync(stream, streamCts).ConfigureAwait(false);
+            if (stream is not null) await BuildLogStream.FinishAsync(stream, streamCts).ConfigureAwait(false);
             Log.WriteProgress(new ProgressRecord(activityId, activity, "done") { RecordType = ProgressRecordType.Completed });
         }
     }
@@ -143,88 +199,6 @@ internal sealed class SnapshotOperations
         if (tail.Count > 0) message.Append("\nLast lines of the build log:\n").Append(string.Join("\n", tail));
         return new DaytonaException(ErrorIds.SnapshotFailed, ErrorCategory.InvalidResult, message.ToString(), dto.Name,
             recommendedAction: "Fix the image or Dockerfile, remove the snapshot with Remove-DaytonaSnapshot and create it again.");
-    }
-
-    /// <summary>Lets a follow stream end by itself briefly (the server ends it with the build), then stops it.</summary>
-    private static async Task FinishAsync(Task stream, CancellationTokenSource cts)
-    {
-        if (!stream.IsCompleted) await Task.WhenAny(stream, Task.Delay(2000)).ConfigureAwait(false);
-        try { cts.Cancel(); } catch (ObjectDisposedException) { }
-        try { await stream.ConfigureAwait(false); } catch (Exception) { }
-    }
-
-    private async Task<Uri> BuildLogUriAsync(string id, bool follow, CancellationToken ct)
-    {
-        var reply = await Api.SendJsonAsync<UrlDto>(HttpMethod.Get, "/snapshots/" + DaytonaApiClient.Segment(id) + "/build-logs-url", null, RetryMode.Idempotent, ct).ConfigureAwait(false);
-        var url = reply?.Url is { Length: > 0 } u ? u : Api.ApiUri("/snapshots/" + DaytonaApiClient.Segment(id) + "/build-logs").ToString();
-        return new Uri(url + (follow ? (url.Contains("?") ? "&" : "?") + "follow=true" : string.Empty));
-    }
-
-    /// <summary>Follows the build log: each line to verbose and into <paramref name="log"/>. Failures only end the stream.</summary>
-    private async Task StreamBuildLogAsync(string id, BuildLog log, CancellationToken ct)
-    {
-        try
-        {
-            var uri = await BuildLogUriAsync(id, follow: true, ct).ConfigureAwait(false);
-            using var response = await Api.SendAsync(HttpMethod.Get, uri, null, RetryMode.Idempotent, ct,
-                HttpCompletionOption.ResponseHeadersRead, Timeout.InfiniteTimeSpan).ConfigureAwait(false);
-            using var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-            using var reader = new StreamReader(body, Encoding.UTF8);
-            using var _ = ct.Register(() => reader.Dispose());
-            string? line;
-            while ((line = await reader.ReadLineAsync().ConfigureAwait(false)) is not null)
-            {
-                log.Add(line);
-                Log.WriteVerbose("build: " + line);
-            }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
-        {
-            if (!ct.IsCancellationRequested) Log.WriteVerbose($"The build log stream of snapshot {id} ended: {ex.Message}");
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    /// <summary>The end of the build log: what the stream collected, else one read of the whole log.</summary>
-    private async Task<IReadOnlyList<string>> BuildLogTailAsync(string id, BuildLog log, CancellationToken ct)
-    {
-        if (log.Count > 0) return log.Tail();
-        try
-        {
-            var uri = await BuildLogUriAsync(id, follow: false, ct).ConfigureAwait(false);
-            using var response = await Api.SendAsync(HttpMethod.Get, uri, null, RetryMode.Idempotent, ct).ConfigureAwait(false);
-            var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
-            foreach (var line in text.Split('\n')) if (line.Length > 0) log.Add(line.TrimEnd('\r'));
-        }
-        catch (DaytonaApiException ex)
-        {
-            Log.WriteVerbose($"No build log for snapshot {id}: {ex.Message}");
-        }
-        return log.Tail();
-    }
-
-    /// <summary>The last lines of a build log, thread-safe.</summary>
-    private sealed class BuildLog(int keep)
-    {
-        private readonly Queue<string> _lines = new();
-
-        public int Count { get { lock (_lines) return _lines.Count; } }
-
-        public void Add(string line)
-        {
-            lock (_lines)
-            {
-                _lines.Enqueue(line);
-                while (_lines.Count > keep) _lines.Dequeue();
-            }
-        }
-
-        public IReadOnlyList<string> Tail()
-        {
-            lock (_lines) return _lines.ToArray();
-        }
     }
 }
 

@@ -64,4 +64,5 @@ public static class ErrorIds
     public const string VolumeFailed = "DaytonaVolumeFailed";
     // Forks (Copy-DaytonaSandbox)
     public const string ForkNotSupported = "DaytonaForkNotSupported";
+    public const string SnapshotSourceNotReady = "DaytonaSnapshotSourceNotReady";
 }

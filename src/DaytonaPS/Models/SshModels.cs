@@ -49,6 +49,26 @@ public sealed class SshAccess
         !string.IsNullOrEmpty(value) && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d) ? d : null;
 }
 
+/// <summary>Test-DaytonaSshAccess's answer: whether Daytona accepts an SSH access token, and for which sandbox. Never holds the token.</summary>
+public sealed class SshAccessValidation
+{
+    internal SshAccessValidation(bool valid, string? sandboxId, string? sandboxName)
+    {
+        Valid = valid;
+        SandboxId = string.IsNullOrEmpty(sandboxId) ? null : sandboxId;
+        SandboxName = string.IsNullOrEmpty(sandboxName) ? null : sandboxName;
+    }
+
+    /// <summary>True when the token is known and has not expired or been revoked.</summary>
+    public bool Valid { get; }
+    /// <summary>The sandbox the token opens (null when it is not valid).</summary>
+    public string? SandboxId { get; }
+    /// <summary>That sandbox's name, when it could be read.</summary>
+    public string? SandboxName { get; }
+
+    public override string ToString() => Valid ? $"valid for {Sandbox.Describe(SandboxId ?? string.Empty, SandboxName)}" : "not valid";
+}
+
 /// <summary>The outcome of Enter-DaytonaSsh -Command: the remote command's exit code (255: ssh itself failed).</summary>
 public sealed class SshResult
 {

@@ -167,6 +167,13 @@ public sealed class NewDaytonaSandboxCommand : DaytonaApiCmdlet
 
     private bool Has(string name) => MyInvocation.BoundParameters.ContainsKey(name);
 
+    /// <summary>Set per record: follow the build log (only when verbose output is shown, so a bulk create opens no extra streams).</summary>
+    private bool _followBuildLog;
+
+    private bool WantsVerbose() =>
+        MyInvocation.BoundParameters.TryGetValue("Verbose", out var v) ? v is SwitchParameter sw ? sw.IsPresent : v is true
+        : SessionState.PSVariable.GetValue("VerbosePreference") is ActionPreference p && p is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
+
     private static readonly string[] Resources = { nameof(Cpu), nameof(Memory), nameof(Disk), nameof(Gpu), nameof(GpuType) };
 
     /// <summary>The host's UI, for the one message that must reach the user while the pipeline stops (see <see cref="Abandon"/>).</summary>
@@ -223,6 +230,7 @@ public sealed class NewDaytonaSandboxCommand : DaytonaApiCmdlet
         var what = Name is null ? "sandbox" : $"sandbox '{Name}'";
         var from = ParameterSetName == ImageSet ? $"image {Image}" : Snapshot is null ? "the default snapshot" : $"snapshot {Snapshot}";
         if (!ShouldProcess(what, $"Create from {from}")) return;
+        _followBuildLog = ParameterSetName == ImageSet && WantsVerbose();
         Run((pipe, ct) => CreateAsync(pipe, body, ct), Name);
     }
 
@@ -247,6 +255,9 @@ public sealed class NewDaytonaSandboxCommand : DaytonaApiCmdlet
             return;
         }
         SandboxDto? ready;
+        // -Image -Verbose: the build log goes to the verbose stream while the wait runs.
+        using var logCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var buildLog = _followBuildLog ? ops.FollowBuildLogAsync(created.Id, display, logCts.Token) : null;
         try
         {
             ready = await ops.WaitForStateAsync(created.Id, display, new[] { SandboxStates.Started }, Seconds(TimeoutSec), ct).ConfigureAwait(false);
@@ -275,6 +286,10 @@ public sealed class NewDaytonaSandboxCommand : DaytonaApiCmdlet
                 }
             }
             throw;
+        }
+        finally
+        {
+            if (buildLog is not null) await BuildLogStream.FinishAsync(buildLog, logCts).ConfigureAwait(false);
         }
         pipe.WriteObject(new DaytonaPS.Sandbox(ready!));
     }
