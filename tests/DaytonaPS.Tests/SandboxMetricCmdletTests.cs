@@ -69,6 +69,53 @@ public sealed class SandboxMetricCmdletTests : IClassFixture<EmulatorFixture>
     }
 
     [Fact]
+    public void LatestReadsTheSandboxNow_AsTheSameRows_FilteredByName()
+    {
+        var name = Unique("latest");
+        var r = Run($$"""
+            $sb = New-DaytonaSandbox -Name {{name}}
+            Invoke-DaytonaCommand -Id {{name}} 'head -c 3000000 /dev/zero > /tmp/blob' | Out-Null
+            $latest = @($sb | Get-DaytonaSandboxMetric -Latest -Verbose 4>&1)
+            $verbose = @($latest | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+            $rows = @($latest | Where-Object { $_ -is [DaytonaPS.SandboxMetric] })
+            $mem = @(Get-DaytonaSandboxMetric -Id {{name}} -Latest -MetricName '*memory.limit')
+            [pscustomobject]@{
+                Count = $rows.Count
+                Types = ($rows | ForEach-Object { $_.GetType().FullName } | Sort-Object -Unique) -join ','
+                Sandboxes = ($rows.SandboxName | Sort-Object -Unique) -join ','
+                DiskUsed = ($rows | Where-Object Metric -eq 'daytona.sandbox.filesystem.usage').Value
+                DiskTotal = ($rows | Where-Object Metric -eq 'daytona.sandbox.filesystem.total').Value
+                DiskFree = ($rows | Where-Object Metric -eq 'daytona.sandbox.filesystem.available').Value
+                Cores = ($rows | Where-Object Metric -eq 'daytona.sandbox.cpu.limit').Value
+                SbDisk = $sb.Disk
+                SbCpu = $sb.Cpu
+                MemLimit = ($mem.Value) -join ','
+                MemMetric = ($mem.Metric) -join ','
+                AgeSeconds = ((Get-Date).ToUniversalTime() - $rows[0].Timestamp.UtcDateTime).TotalSeconds
+                AskedToolbox = @($verbose | Where-Object { $_ -match '/system/metrics' }).Count
+                AskedTelemetry = @($verbose | Where-Object { $_ -match '/telemetry/' }).Count
+            }
+            """).AssertNoErrors();
+        var o = Assert.Single(r.Output);
+        Assert.Equal(10, o.Properties["Count"].Value);
+        Assert.Equal("DaytonaPS.SandboxMetric", o.Properties["Types"].Value);
+        Assert.Equal(name, o.Properties["Sandboxes"].Value);
+        var diskTotal = Convert.ToDouble(o.Properties["DiskTotal"].Value);
+        var diskUsed = Convert.ToDouble(o.Properties["DiskUsed"].Value);
+        Assert.True(diskUsed >= 3_000_000, $"disk used {diskUsed}");
+        Assert.Equal(Convert.ToDouble(o.Properties["SbDisk"].Value) * 1024 * 1024 * 1024, diskTotal);
+        Assert.Equal(diskTotal - diskUsed, Convert.ToDouble(o.Properties["DiskFree"].Value));
+        Assert.Equal(Convert.ToDouble(o.Properties["SbCpu"].Value), Convert.ToDouble(o.Properties["Cores"].Value));
+        Assert.Equal("daytona.sandbox.memory.limit", o.Properties["MemMetric"].Value);
+        Assert.True(Convert.ToDouble(o.Properties["AgeSeconds"].Value) < 120, $"age {o.Properties["AgeSeconds"].Value}");
+        Assert.Equal(1, o.Properties["AskedToolbox"].Value);
+        Assert.Equal(0, o.Properties["AskedTelemetry"].Value);
+
+        r = Run($"Get-DaytonaSandboxMetric -Id {name} -Latest -From (Get-Date).AddHours(-1)");
+        Assert.Contains("-Latest", r.Record("DaytonaInvalidArgument").Exception.Message);
+    }
+
+    [Fact]
     public void OneUnknownSandboxIsItsOwnErrorAndBadRangeStops()
     {
         var name = Unique("metric");

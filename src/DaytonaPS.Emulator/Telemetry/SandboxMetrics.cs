@@ -125,6 +125,35 @@ public sealed class SandboxMetrics
         return result;
     }
 
+    /// <summary>
+    /// The toolbox's GET /system/metrics (the SDK's getMetricsLatest): the newest sample, taken now if
+    /// the last is older than a second; cpuUsedPct is 0 until a second sample gives a window.
+    /// </summary>
+    public object Latest(SandboxRecord sandbox)
+    {
+        var series = _series.GetOrAdd(sandbox.Id, _ => new Series());
+        bool stale;
+        lock (series.Sync) stale = DateTime.UtcNow - series.LastAt > TimeSpan.FromSeconds(1) || series.Samples.Count == 0;
+        if (stale) Take(sandbox, ProcessTable.Read(), DateTime.UtcNow);
+        Sample last;
+        lock (series.Sync) last = series.Samples[^1];
+        var memTotal = (long)(last.MemoryGiB * GiB);
+        var diskTotal = (long)(last.DiskGiB * GiB);
+        return new
+        {
+            cpuCount = last.Cpu,
+            cpuUsedPct = Math.Round(last.CpuPercent ?? 0, 2),
+            memTotal,
+            memUsed = last.MemoryBytes,
+            memCache = 0L, // not measured (see SDK-NOTES)
+            diskTotal,
+            diskUsed = last.DiskBytes,
+            diskFree = Math.Max(0, diskTotal - last.DiskBytes),
+            timestamp = last.At.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            timestampUnix = new DateTimeOffset(last.At).ToUnixTimeSeconds(),
+        };
+    }
+
     private static double? Value(string name, Sample x) => name switch
     {
         CpuUtilization => x.CpuPercent,

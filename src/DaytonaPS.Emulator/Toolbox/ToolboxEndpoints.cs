@@ -40,6 +40,7 @@ public static class ToolboxEndpoints
         group.MapGet("/work-dir", () => Results.Json(new { dir = SandboxPaths.WorkDir }, JsonDefaults.Options));
         group.MapGet("/user-home-dir", () => Results.Json(new { dir = SandboxPaths.HomeDir }, JsonDefaults.Options));
         group.MapPost("/env", (Delegate)UpdateEnvAsync);
+        group.MapGet("/system/metrics", (HttpContext http, EmulatorContext ctx) => Results.Json(ctx.Metrics.Latest(http.Sandbox()), JsonDefaults.Options));
         group.MapGet("/version", () => Results.Json(new Dictionary<string, string> { ["version"] = "v0.0.0-emulator" }, JsonDefaults.Options));
         ProcessEndpoints.Map(group);
         SessionEndpoints.Map(group);

@@ -99,6 +99,10 @@ internal sealed class ToolboxClient
         public Dictionary<string, string>? Set { get; set; }
         public List<string>? Unset { get; set; }
     }
+    /// <summary>GET /system/metrics: the sandbox's latest cpu, memory and disk use (the SDK's getMetricsLatest).</summary>
+    public Task<SystemMetricsDto?> GetSystemMetricsAsync(CancellationToken ct) =>
+        JsonAsync<SystemMetricsDto>(HttpMethod.Get, "/system/metrics", null, RetryMode.Idempotent, ct);
+
     /// <summary>GET /user-home-dir: the home folder of the sandbox's user (the SDK's getUserHomeDir).</summary>
     public async Task<string?> GetUserHomeDirAsync(CancellationToken ct) =>
         (await JsonAsync<ToolboxDirDto>(HttpMethod.Get, "/user-home-dir", null, RetryMode.Idempotent, ct).ConfigureAwait(false))?.Dir;

@@ -54,3 +54,18 @@ internal sealed class ToolboxDirDto
 {
     public string? Dir { get; set; }
 }
+
+/// <summary>GET /system/metrics (toolbox): byte fields in bytes, cpuUsedPct of the cpu limit.</summary>
+internal sealed class SystemMetricsDto
+{
+    public int CpuCount { get; set; }
+    public double CpuUsedPct { get; set; }
+    public long MemTotal { get; set; }
+    public long MemUsed { get; set; }
+    public long MemCache { get; set; }
+    public long DiskTotal { get; set; }
+    public long DiskUsed { get; set; }
+    public long DiskFree { get; set; }
+    public string? Timestamp { get; set; }
+    public long TimestampUnix { get; set; }
+}

@@ -40,4 +40,16 @@ describe('telemetry', { concurrency: true, timeout: 90_000 }, () => {
     assert.deepEqual(raw.body.series.map((s) => s.metricName), ['daytona.sandbox.cpu.limit']);
     assert.equal(raw.body.series[0].dataPoints[0].value, 1);
   });
+
+  test('getMetricsLatest reads the sandbox now through the toolbox', async (t) => {
+    const sb = await own(t, ctx.daytona.create({ name: uniqueName('latest') }));
+    await sb.process.executeCommand('head -c 2000000 /dev/zero > /tmp/blob');
+    const m = await sb.getMetricsLatest();
+    assert.equal(m.cpuCount, 1);
+    assert.equal(m.memTotal, GiB);
+    assert.equal(m.diskTotal, 3 * GiB);
+    assert.ok(m.diskUsed >= 2_000_000, `disk used ${m.diskUsed}`);
+    assert.ok(m.cpuUsedPct >= 0);
+    assert.ok(m.timestamp instanceof Date && Math.abs(Date.now() - m.timestamp.getTime()) < 120_000, `timestamp ${m.timestamp}`);
+  });
 });

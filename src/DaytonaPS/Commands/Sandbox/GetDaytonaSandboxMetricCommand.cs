@@ -37,11 +37,19 @@ public sealed class GetDaytonaSandboxMetricCommand : DaytonaSandboxCmdlet
     [Alias("Metric")]
     public string[]? MetricName { get; set; }
 
+    /// <summary>Only the sandbox's latest values, read from the sandbox itself now (the SDK's getMetricsLatest), not the stored series.</summary>
+    [Parameter]
+    public SwitchParameter Latest { get; set; }
+
     private bool FromGiven => MyInvocation.BoundParameters.ContainsKey(nameof(From));
     private bool ToGiven => MyInvocation.BoundParameters.ContainsKey(nameof(To));
 
     protected override void BeginProcessing()
     {
+        if (Latest && (FromGiven || ToGiven))
+        {
+            ThrowInvalidArgument("-Latest reads the values of now; it takes no -From or -To.", "Drop -Latest for a time range, or -From/-To for the latest values.");
+        }
         if (FromGiven && ToGiven && From.ToUniversalTime() > To.ToUniversalTime())
         {
             ThrowInvalidArgument($"-From ({From:o}) is after -To ({To:o}).", "Swap the two values.");
@@ -69,6 +77,12 @@ public sealed class GetDaytonaSandboxMetricCommand : DaytonaSandboxCmdlet
         // Wildcards that match no known metric: nothing to ask for (an empty list would ask for every metric).
         if (MetricName is not null && names.Count == 0) return;
 
+        if (Latest)
+        {
+            await WriteLatestAsync(pipe, idOrName, known, names, ct).ConfigureAwait(false);
+            return;
+        }
+
         // Telemetry is keyed by id, and the analytics API needs the organization: a name is looked up first.
         string id, organization;
         string? sandboxName;
@@ -93,6 +107,32 @@ public sealed class GetDaytonaSandboxMetricCommand : DaytonaSandboxCmdlet
         foreach (var (metric, timestamp, value) in points)
         {
             pipe.WriteObject(new SandboxMetric(timestamp, metric, value, id, sandboxName));
+        }
+    }
+
+    /// <summary>-Latest: the toolbox's GET /system/metrics, as the same rows under Daytona's metric names.</summary>
+    private async Task WriteLatestAsync(CmdletPipe pipe, string idOrName, DaytonaPS.Sandbox? known, IReadOnlyCollection<string> names, CancellationToken ct)
+    {
+        var (toolbox, _) = await ToolboxClient.ForSandboxAsync(Api(pipe), idOrName, known, ct).ConfigureAwait(false);
+        var m = await toolbox.GetSystemMetricsAsync(ct).ConfigureAwait(false)
+            ?? throw DaytonaApiException.Unexpected($"The sandbox {toolbox.SandboxName} returned no metrics.", "GET", "/system/metrics");
+        var at = m.TimestampUnix > 0 ? DateTimeOffset.FromUnixTimeSeconds(m.TimestampUnix) : DateTimeOffset.UtcNow;
+        var rows = new (string Name, double Value)[]
+        {
+            ("daytona.sandbox.cpu.utilization", m.CpuUsedPct),
+            ("daytona.sandbox.cpu.limit", m.CpuCount),
+            ("daytona.sandbox.memory.utilization", m.MemTotal > 0 ? 100.0 * m.MemUsed / m.MemTotal : 0),
+            ("daytona.sandbox.memory.usage", m.MemUsed),
+            ("daytona.sandbox.memory.limit", m.MemTotal),
+            ("daytona.sandbox.memory.cache", m.MemCache),
+            ("daytona.sandbox.filesystem.utilization", m.DiskTotal > 0 ? 100.0 * m.DiskUsed / m.DiskTotal : 0),
+            ("daytona.sandbox.filesystem.usage", m.DiskUsed),
+            ("daytona.sandbox.filesystem.available", m.DiskFree),
+            ("daytona.sandbox.filesystem.total", m.DiskTotal),
+        };
+        foreach (var (name, value) in rows)
+        {
+            if (names.Count == 0 || names.Contains(name)) pipe.WriteObject(new SandboxMetric(at, name, value, toolbox.SandboxId, toolbox.SandboxName));
         }
     }
 
