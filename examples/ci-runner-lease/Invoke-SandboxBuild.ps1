@@ -7,8 +7,9 @@
     2. Lease: reuses a free sandbox of the pool (labels ci-pool=<Pool>, ci-busy=false), starting it
        when it is stopped, else creates one; marks it busy.
     3. Syncs the local workspace into the sandbox, runs the build with live output, and copies the
-       artifacts back. Last activity is recorded before each step, so an auto-stop does not end a
-       long job.
+       artifacts back. Last activity is recorded before each step, and for the build itself the
+       sandbox's auto-stop interval is raised to cover -BuildTimeoutSec (then put back), so an
+       auto-stop does not end a long build whose only request is its live output.
     4. Releases the sandbox, whatever happened: stops it and marks it free (-ReleasePolicy Stop, for
        reuse by the next job) or deletes it (-ReleasePolicy Delete).
 
@@ -137,7 +138,20 @@ try {
     Copy-DaytonaItem -Path (Join-Path $Workspace '*') -Destination $RemoteWorkspace -ToSandbox $sandbox.Id -Recurse -Force
 
     $sandbox | Set-DaytonaSandbox -TouchActivity
-    $result = $sandbox | Invoke-DaytonaCommand $BuildCommand -WorkingDirectory $RemoteWorkspace -TimeoutSec $BuildTimeoutSec -Stream -ErrorOnNonZeroExit -ErrorAction Continue
+    # The build may outlast the auto-stop interval with no request but its own live output: give it
+    # room (its timeout plus 5 minutes, so a dead agent still lets the sandbox stop), then put it back.
+    $autoStop = (Get-DaytonaSandbox -Id $sandbox.Id).AutoStopMinutes
+    $buildMinutes = [int][math]::Ceiling($BuildTimeoutSec / 60) + 5
+    $raised = $autoStop -gt 0 -and $autoStop -lt $buildMinutes
+    if ($raised) {
+        $sandbox | Set-DaytonaSandbox -AutoStopMinutes $buildMinutes
+        Write-Host "Auto-stop set to $buildMinutes minutes for the build (was $autoStop)"
+    }
+    try {
+        $result = $sandbox | Invoke-DaytonaCommand $BuildCommand -WorkingDirectory $RemoteWorkspace -TimeoutSec $BuildTimeoutSec -Stream -ErrorOnNonZeroExit -ErrorAction Continue
+    } finally {
+        if ($raised) { $sandbox | Set-DaytonaSandbox -AutoStopMinutes $autoStop }
+    }
     $exitCode = if ($result) { $result.ExitCode } else { 1 }
 
     if ($exitCode -eq 0) {

@@ -87,6 +87,9 @@ Describe 'examples/ci-runner-lease/Invoke-SandboxBuild.ps1' {
         $sandbox.Count | Should -Be 1
         $sandbox[0].State | Should -Be 'stopped'
         $sandbox[0].Labels['ci-busy'] | Should -Be 'false'
+        # The build's 30 minutes outlast the default 15-minute auto-stop: raised for the build, then put back.
+        $run.Lines | Should -Contain 'Auto-stop set to 35 minutes for the build (was 15)'
+        $sandbox[0].AutoStopMinutes | Should -Be 15
     }
 
     It 'reuses the free sandbox of its pool, starting it, and leaves a busy one alone' {
