@@ -55,4 +55,24 @@ describe('fork and Dockerfile snapshots', { concurrency: true, timeout: 120_000 
     await fork.process.executeCommand('echo fork > ~/f');
     assert.equal((await parent.process.executeCommand('cat ~/f')).result, 'before\n');
   });
+
+  test('Sandbox.createSnapshot makes a snapshot whose sandboxes start with the source\'s files', async (t) => {
+    const source = await own(t, ctx.daytona.create({ name: uniqueName('snapsrc') }));
+    assert.equal((await source.process.executeCommand('echo kept > /home/daytona/kept.txt')).exitCode, 0);
+    const name = uniqueName('fromsb');
+    await source.createSnapshot(name, 110);
+    t.after(() => ctx.daytona.snapshot.get(name).then((s) => ctx.daytona.snapshot.delete(s)).catch(() => {}));
+    await source.refreshData();
+    assert.equal(source.state, 'started', 'the source is back in its state once the snapshot is made');
+    let snapshot = await ctx.daytona.snapshot.get(name);
+    for (let i = 0; i < 100 && snapshot.state !== 'active'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      snapshot = await ctx.daytona.snapshot.get(name);
+    }
+    assert.equal(snapshot.state, 'active');
+    const copy = await own(t, ctx.daytona.create({ snapshot: name }));
+    const r = await copy.process.executeCommand('cat /home/daytona/kept.txt');
+    assert.equal(r.result.trim(), 'kept');
+  });
 });
+
