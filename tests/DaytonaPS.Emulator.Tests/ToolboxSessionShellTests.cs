@@ -205,7 +205,9 @@ public sealed class ToolboxSessionShellTests(ToolboxServerFixture fx) : IClassFi
         await CreateSessionAsync(id, "witness");
         var marker = "job-" + Guid.NewGuid().ToString("N")[..10];
         await RunAsync(id, "doomed", $"bash -c 'exec -a {marker} sleep 300' &");
-        Assert.Contains(marker, (await RunAsync(id, "witness", "ps ax -o args")).Stdout);
+        // The job is forked when the command returns, but shows its name only once it has exec'd:
+        // on a loaded machine that can come after the witness's first look.
+        await EventuallyAsync(async () => (await RunAsync(id, "witness", "ps ax -o args")).Stdout.Contains(marker));
 
         using (var delete = await fx.Http.DeleteAsync(fx.Toolbox(id, "process/session/doomed"))) Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
         await EventuallyAsync(async () => !(await RunAsync(id, "witness", "ps ax -o args")).Stdout.Contains(marker));
