@@ -51,26 +51,27 @@ Describe 'Get-DaytonaContext' {
 
 Describe 'Connect-Daytona -Profile (the Daytona CLI login)' {
     BeforeAll {
-        # A config as 'daytona login --api-key' leaves it, under a temporary XDG_CONFIG_HOME of the child pwsh only.
+        # A config as 'daytona login --api-key' leaves it, in a temporary DAYTONA_CONFIG_DIR of the child pwsh only
+        # (the CLI's own override, on every platform; the per-platform default folders are covered by DaytonaCliProfileTests).
         $CliHome = Join-Path ([IO.Path]::GetTempPath()) ("dps-cli-pester-" + [guid]::NewGuid().ToString('N'))
         New-Item -ItemType Directory -Path (Join-Path $CliHome 'daytona') -Force | Out-Null
         @{ activeProfile = 'initial'; profiles = @(@{ id = 'initial'; name = 'initial'; api = @{ url = $Emu.ApiUrl; key = $Emu.ApiKey; token = $null }; activeOrganizationId = $null }) } |
             ConvertTo-Json -Depth 5 | Set-Content -Path (Join-Path $CliHome 'daytona/config.json') -Encoding utf8NoBOM
         function Invoke-CliJob([string] $Body) {
             Invoke-FreshPwsh -Script "Import-Module '$ModulePath/DaytonaPS.psd1'`n$Body" -Environment @{
-                XDG_CONFIG_HOME = $CliHome; DAYTONA_CONFIG_DIR = $null; DAYTONA_API_KEY = $null; DAYTONA_API_URL = $null; DAYTONA_JWT_TOKEN = $null; DAYTONA_SECRET_NAME = $null }
+                XDG_CONFIG_HOME = $null; DAYTONA_CONFIG_DIR = (Join-Path $CliHome 'daytona'); DAYTONA_API_KEY = $null; DAYTONA_API_URL = $null; DAYTONA_JWT_TOKEN = $null; DAYTONA_SECRET_NAME = $null }
         }
     }
     AfterAll { Remove-Item -Recurse -Force $CliHome -ErrorAction SilentlyContinue }
 
-    It 'connects with the active profile and says so in one line, never the key' -Skip:($IsWindows -or $IsMacOS) {
+    It 'connects with the active profile and says so in one line, never the key' {
         $out = Invoke-CliJob "Connect-Daytona -DaytonaCli; (Get-DaytonaSandbox | Measure-Object).Count -ge 0"
         $out | Should -Contain "Connected to $($Emu.ApiUrl) with an API key from Daytona CLI profile 'initial' (Connect-Daytona -Profile); checked."
         $out | Should -Contain 'True'
         ($out -join "`n") | Should -Not -Match ([regex]::Escape($Emu.ApiKey))
     }
 
-    It 'uses the active profile without Connect-Daytona, below the environment' -Skip:($IsWindows -or $IsMacOS) {
+    It 'uses the active profile without Connect-Daytona, below the environment' {
         $out = Invoke-CliJob "(Get-DaytonaContext).SourceDetail"
         $out | Should -Contain "Daytona CLI profile 'initial' (active, $(Join-Path $CliHome 'daytona/config.json'))"
     }
