@@ -24,7 +24,9 @@ public abstract partial class SandboxIsolationTests<TFixture>
         while time.time() < end:
             swaps += 1
             if swaps % 100 == 0:
-                with open("/tmp/swap-count", "w") as f: f.write(str(swaps))
+                # Replaced whole, never truncated in place: the kill at the end may land mid-write.
+                with open("/tmp/swap-count.new", "w") as f: f.write(str(swaps))
+                os.replace("/tmp/swap-count.new", "/tmp/swap-count")
             try:
                 os.rename("real", "d")
                 os.rename("d", "real")

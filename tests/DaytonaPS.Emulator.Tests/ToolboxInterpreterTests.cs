@@ -143,6 +143,24 @@ public sealed class ToolboxInterpreterTests(ToolboxServerFixture fx) : IClassFix
     }
 
     [Fact]
+    public async Task ASubprocesssStderrWrittenJustBeforeTheEndIsAllInTheResult()
+    {
+        // Stdout and stderr are separate pipes: the job ends only after the worker's stderr marker,
+        // so stderr still in the pipe when the control chunk is read is not lost.
+        var id = await fx.CreateSandboxAsync();
+        for (var round = 0; round < 5; round++)
+        {
+            var run = await ExecuteAsync(id, new
+            {
+                code = "import subprocess\nsubprocess.run(['sh', '-c', 'head -c 60000 /dev/zero | tr \"\\\\0\" x >&2; echo end >&2'])",
+            });
+            var stderr = run.Text("stderr");
+            Assert.Equal(60004, stderr.Length);
+            Assert.EndsWith("xend\n", stderr);
+        }
+    }
+
+    [Fact]
     public async Task RunsAsTheSandboxUserWithItsEnvironmentAndRequestEnvs()
     {
         var id = await fx.CreateSandboxAsync();

@@ -31,6 +31,12 @@ public sealed class InterpreterContext
     /// <summary>How long a job may overrun its timeout (the worker's own SIGALRM) before the worker is killed.</summary>
     internal static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long a job's end waits, after its control chunk, for the stderr marker (a job whose code
+    /// closed fd 2 never sends one).
+    /// </summary>
+    internal static readonly TimeSpan StderrSyncGrace = TimeSpan.FromSeconds(2);
+
     private readonly SandboxRuntime _runtime;
     private readonly IReadOnlyList<KeyValuePair<string, string>> _environment;
     private readonly SemaphoreSlim _turn = new(1, 1);
@@ -39,6 +45,8 @@ public sealed class InterpreterContext
     private string _token = "";
     private Action<InterpreterChunk>? _sink;
     private TaskCompletionSource<InterpreterOutcome>? _ending;
+    private bool _stderrSynced;
+    private InterpreterOutcome? _pendingOutcome;
     private bool _closed;
 
     internal InterpreterContext(SandboxRuntime runtime, string id, string cwd, IReadOnlyList<KeyValuePair<string, string>> environment)
@@ -99,6 +107,8 @@ public sealed class InterpreterContext
                 worker = _worker!;
                 _sink = sink;
                 _ending = ending;
+                _stderrSynced = false;
+                _pendingOutcome = null;
             }
             var job = JsonSerializer.Serialize(new { code, envs, timeout = timeout.TotalSeconds }, JsonDefaults.Options) + "\n";
             try
@@ -147,15 +157,38 @@ public sealed class InterpreterContext
     private void Emit(InterpreterChunk chunk)
     {
         Action<InterpreterChunk>? sink;
+        lock (_gate) sink = _sink;
+        sink?.Invoke(chunk);
+        if (chunk.Type != "control") return;
+        var outcome = chunk.Text == "interrupted" ? InterpreterOutcome.Interrupted : InterpreterOutcome.Completed;
         TaskCompletionSource<InterpreterOutcome>? ending;
         lock (_gate)
         {
-            sink = _sink;
             ending = _ending;
+            if (!_stderrSynced)
+            {
+                // The job's stderr is not all read yet: end it when the marker arrives (or after the grace).
+                _pendingOutcome = outcome;
+                if (ending is not null)
+                    _ = Task.Delay(StderrSyncGrace).ContinueWith(_ => ending.TrySetResult(outcome), TaskScheduler.Default);
+                return;
+            }
         }
-        sink?.Invoke(chunk);
-        if (chunk.Type == "control")
-            ending?.TrySetResult(chunk.Text == "interrupted" ? InterpreterOutcome.Interrupted : InterpreterOutcome.Completed);
+        ending?.TrySetResult(outcome);
+    }
+
+    /// <summary>The worker's stderr marker: everything a subprocess of the job wrote to fd 2 has been emitted.</summary>
+    private void StderrSynced()
+    {
+        TaskCompletionSource<InterpreterOutcome>? ending;
+        InterpreterOutcome? outcome;
+        lock (_gate)
+        {
+            _stderrSynced = true;
+            ending = _ending;
+            outcome = _pendingOutcome;
+        }
+        if (outcome is { } o) ending?.TrySetResult(o);
     }
 
     private void End(SandboxProcess worker, InterpreterOutcome outcome)
@@ -169,13 +202,17 @@ public sealed class InterpreterContext
         ending?.TrySetResult(outcome);
     }
 
-    /// <summary>Splits the worker's stdout into protocol lines and plain output; its stderr is plain stderr.</summary>
+    /// <summary>
+    /// Splits the worker's stdout into protocol lines and plain output; its stderr is plain stderr
+    /// apart from the job-end marker.
+    /// </summary>
     private sealed class WorkerReader(InterpreterContext context, string token)
     {
         private readonly string _marker = "\u001e" + token;
         private readonly Decoder _stdout = new UTF8Encoding(false).GetDecoder();
         private readonly Decoder _stderr = new UTF8Encoding(false).GetDecoder();
         private readonly StringBuilder _line = new();
+        private string _stderrCarry = "";
 
         public void Feed(LogStream stream, byte[] data)
         {
@@ -184,7 +221,7 @@ public sealed class InterpreterContext
             decoder.GetChars(data, 0, data.Length, chars, 0);
             if (stream == LogStream.Stderr)
             {
-                if (chars.Length > 0) context.Emit(new InterpreterChunk("stderr", new string(chars)));
+                Stderr(_stderrCarry + new string(chars));
                 return;
             }
             foreach (var c in chars)
@@ -192,6 +229,25 @@ public sealed class InterpreterContext
                 _line.Append(c);
                 if (c == '\n') Line();
             }
+        }
+
+        /// <summary>Emits stderr text, taking out the marker lines (which may arrive split across reads).</summary>
+        private void Stderr(string text)
+        {
+            var endMarker = _marker + "\n";
+            int at;
+            while ((at = text.IndexOf(endMarker, StringComparison.Ordinal)) >= 0)
+            {
+                if (at > 0) context.Emit(new InterpreterChunk("stderr", text[..at]));
+                context.StderrSynced();
+                text = text[(at + endMarker.Length)..];
+            }
+            // Keep back a tail that may be the start of a marker split by the pipe.
+            var keep = 0;
+            for (var n = Math.Min(endMarker.Length - 1, text.Length); n > 0; n--)
+                if (endMarker.StartsWith(text[^n..], StringComparison.Ordinal)) { keep = n; break; }
+            _stderrCarry = text[^keep..];
+            if (text.Length > keep) context.Emit(new InterpreterChunk("stderr", text[..^keep]));
         }
 
         private void Line()

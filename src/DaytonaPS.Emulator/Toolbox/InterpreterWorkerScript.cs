@@ -9,7 +9,8 @@ namespace DaytonaPS.Emulator.Toolbox;
 /// Protocol: one JSON job per stdin line, {"code", "envs", "timeout"}. Replies go to stdout as
 /// lines "\x1e" TOKEN JSON, JSON being a chunk as the daemon streams it: {"type":"stdout"|"stderr",
 /// "text"}, {"type":"error","name","value","traceback"}, then {"type":"control","text":
-/// "completed"|"interrupted"} to end the job. print() and sys.stderr writes of the code become
+/// "completed"|"interrupted"} to end the job, just after the line "\x1e" TOKEN on the raw stderr
+/// (so the emulator knows a subprocess's stderr of the job has been read). print() and sys.stderr writes of the code become
 /// chunks (buffered until a newline or 1 KiB, as the daemon's worker does); anything else on the process's stdout or stderr (a subprocess, os.write) is relayed
 /// by the emulator as plain stdout or stderr. A job's timeout is enforced here with SIGALRM
 /// (the emulator kills the worker if that does not end it); SIGINT interrupts a job too.
@@ -34,6 +35,17 @@ class _Interrupted(BaseException):
 def _send(chunk):
     _out.write("\x1e" + _token + json.dumps(chunk) + "\n")
     _out.flush()
+
+
+def _end(text):
+    # The marker on the raw stderr tells the emulator that everything a subprocess wrote to fd 2
+    # during the job has been read (stdout and stderr are separate pipes): it ends the job only
+    # after both this marker and the control chunk.
+    try:
+        os.write(2, ("\x1e" + _token + "\n").encode())
+    except OSError:
+        pass
+    _send({"type": "control", "text": text})
 
 
 class _Stream:
@@ -127,7 +139,7 @@ def _run(job):
                 os.environ[name] = value
     if error:
         _send(error)
-    _send({"type": "control", "text": ending})
+    _end(ending)
 
 
 while True:
@@ -138,6 +150,6 @@ while True:
         if line.strip():
             _run(json.loads(line))
     except _Interrupted:
-        _send({"type": "control", "text": "interrupted"})
+        _end("interrupted")
 """;
 }
