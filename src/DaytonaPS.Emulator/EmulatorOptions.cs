@@ -21,6 +21,9 @@ public sealed class EmulatorOptions
           --fault-retry-after N    seconds an injected 429 asks clients to wait (Retry-After-NAME; default 1)
           --seed N                 seed for reproducible faults
           --transition-ms N        how long transitional states last (default 300)
+          --build-min-ms N         least time a Dockerfile snapshot stays building (default 2000; the
+                                   SDKs poll each second and stream the build log only once they see
+                                   building, as Daytona's builds always take seconds)
           --max-cpu N              per-sandbox limit on vCPUs, as the organization's (default 4)
           --max-memory N           per-sandbox limit on memory in GB (default 8)
           --max-disk N             per-sandbox limit on disk in GB (default 10)
@@ -59,6 +62,13 @@ public sealed class EmulatorOptions
 
     public const int DefaultFaultRetryAfterSec = 1;
     public int TransitionMs { get; set; } = 300;
+
+    /// <summary>
+    /// The least time a snapshot with a Dockerfile stays in building (a faster build waits out the
+    /// rest): the SDKs poll each second and follow the build log only after they have seen
+    /// building, so a build that ended between two polls would show them no log at all.
+    /// </summary>
+    public int BuildMinMs { get; set; } = 2000;
     public Dictionary<string, int> RateLimits { get; } = new(StringComparer.OrdinalIgnoreCase);
     public string? DataDir { get; set; }
 
@@ -138,6 +148,7 @@ public sealed class EmulatorOptions
                 case "--seed": o.Seed = IntValue(); break;
                 case "--fault-retry-after": o.FaultRetryAfterSec = IntValue(); break;
                 case "--transition-ms": o.TransitionMs = IntValue(); break;
+                case "--build-min-ms": o.BuildMinMs = IntValue(); break;
                 case "--rate-limit":
                     var spec = Value();
                     var eq = spec.IndexOf('=');

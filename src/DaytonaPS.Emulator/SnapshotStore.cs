@@ -120,8 +120,10 @@ public sealed class SnapshotStore
     {
         try
         {
+            var buildingSince = System.Diagnostics.Stopwatch.StartNew();
             foreach (var state in states)
             {
+                if (state == "building") buildingSince.Restart();
                 snapshot.SetState(state);
                 if (state == "pulling") snapshot.AppendLog($"Pulling image {snapshot.ImageName}");
                 await Task.Delay(_context.Options.TransitionMs, _context.Lifetime).ConfigureAwait(false);
@@ -130,6 +132,8 @@ public sealed class SnapshotStore
             {
                 await Build.DockerfileBuilder.BuildAsync(_context, snapshot, _context.Lifetime).ConfigureAwait(false);
                 if (snapshot.State == "build_failed") return;
+                var rest = _context.Options.BuildMinMs - (int)buildingSince.ElapsedMilliseconds;
+                if (rest > 0) await Task.Delay(rest, _context.Lifetime).ConfigureAwait(false);
             }
             else if (build && snapshot.ImageName is { } image && SnapshotNames.IsUnpullable(image))
             {

@@ -89,6 +89,29 @@ public abstract class DockerfileBuildTests<TFixture>(TFixture fx) where TFixture
     private async Task<string> LogAsync(string id) => await Http.GetStringAsync((await Http.GetFromJsonAsync<JsonElement>($"api/snapshots/{id}/build-logs-url")).GetProperty("url").GetString());
 
     [Fact]
+    public async Task AFastBuildStaysBuildingLongEnoughForAClientPollingEachSecondToSeeIt()
+    {
+        // The SDKs poll each second and follow the build log only after seeing building: a build
+        // that ended between two polls would show them no log (--build-min-ms, default 2000).
+        var name = Api.Unique("quick");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using (var created = await Http.PostAsJsonAsync("api/snapshots", new { name, buildInfo = new { dockerfileContent = "FROM ubuntu:22.04\nENV QUICK=1\n" } }))
+            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        var seen = new List<string>();
+        string state;
+        do
+        {
+            await Task.Delay(100);
+            state = (await Http.GetFromJsonAsync<JsonElement>($"api/snapshots/{name}")).GetProperty("state").GetString()!;
+            if (seen.Count == 0 || seen[^1] != state) seen.Add(state);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(120), "the build never ended: " + string.Join(",", seen));
+        } while (state is not ("active" or "build_failed" or "error"));
+        Assert.Equal("active", state);
+        Assert.Contains("building", seen);
+        Assert.True(clock.ElapsedMilliseconds >= 1950, $"active after {clock.ElapsedMilliseconds} ms: {string.Join(",", seen)}");
+    }
+
+    [Fact]
     public async Task CopyAndRunBuildASnapshotWhoseSandboxesHaveTheFiles()
     {
         var hash = await UploadContextAsync(new() { ["app/main.py"] = "print('hi')\n", ["app/conf/settings.ini"] = "[x]\n", ["requirements.txt"] = "requests\n" });
