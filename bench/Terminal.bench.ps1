@@ -5,8 +5,10 @@
     the cmdlet's own -Verbose measurement), against the same through Daytona's TypeScript SDK
     (sandbox.process.createPty to the first onData, bench/sdk-pty.mjs) and through a bare .NET
     HttpClient + ClientWebSocket in this process (create the PTY, connect, first frame): the floor
-    for any .NET client of these routes. Runs are interleaved by client; medians are printed.
-    Needs tmux and `npm ci` in tests/contract.
+    for any .NET client of these routes; and against the system OpenSSH client called by hand
+    with a token minted beforehand (`ssh -tt` to the emulator's SSH gateway, the token in an ssh
+    config file as about_DaytonaPS shows, from the process start to its first output byte). Runs
+    are interleaved by client; medians are printed. Needs tmux, ssh and `npm ci` in tests/contract.
 .EXAMPLE
     dotnet pwsh ./bench/Terminal.bench.ps1 -ModulePath ./out/DaytonaPS -Runs 9
 #>
@@ -46,6 +48,26 @@ public static class BenchRawPty {
         return first;
     }
 }
+public static class BenchSshPty {
+    // ssh -F CONFIG -tt HOST: from the process start to the first byte of its output (the prompt);
+    // then exit is typed and the process waited for.
+    public static double FirstByteMs(string config) {
+        var psi = new ProcessStartInfo("ssh") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-F", config, "-tt", "bench" }) psi.ArgumentList.Add(a);
+        var watch = Stopwatch.StartNew();
+        using var p = Process.Start(psi);
+        var stderr = p.StandardError.ReadToEndAsync();
+        var buffer = new byte[65536];
+        var n = p.StandardOutput.BaseStream.Read(buffer, 0, buffer.Length);
+        var first = watch.Elapsed.TotalMilliseconds;
+        if (n <= 0) throw new InvalidOperationException("ssh gave no output: " + stderr.Result);
+        p.StandardInput.Write("exit\n");
+        p.StandardInput.Flush();
+        p.StandardOutput.BaseStream.CopyTo(System.IO.Stream.Null);
+        if (!p.WaitForExit(60000)) { p.Kill(); throw new TimeoutException("ssh did not end"); }
+        return first;
+    }
+}
 '@
 
 $emu = Start-TestEmulator
@@ -58,6 +80,14 @@ try {
     $sb = New-DaytonaSandbox
     $toolbox = "$($sb.ToolboxProxyUrl.TrimEnd('/'))/$($sb.Id)"
     $pwsh = Join-Path $PSHOME 'pwsh'
+
+    # ssh by hand: a token minted beforehand, in a config file only we can read (never on a command line).
+    $access = $sb | New-DaytonaSshAccess -AsPlainText -ExpiresInMinutes 120 -Confirm:$false
+    $sshConfig = Join-Path $work 'ssh_config'
+    Set-Content -LiteralPath $sshConfig -Value "Host bench`n  HostName $($access.Host)`n  Port $($access.Port)`n  User $($access.PlainToken)`n  UserKnownHostsFile $work/known_hosts`n  StrictHostKeyChecking accept-new`n  LogLevel ERROR"
+    if (-not $IsWindows) { [IO.File]::SetUnixFileMode($sshConfig, [IO.UnixFileMode]'UserRead, UserWrite') }
+    $null = [BenchSshPty]::FirstByteMs($sshConfig) # warm-up: the gateway's first connection, the host key into known_hosts
+    $sshRuns = [Collections.Generic.List[double]]::new()
 
     # DaytonaPS: one warm pwsh in tmux runs the cmdlet $Runs (+1 warm-up) times; the harness types exit
     # once each prompt is there. The cmdlet's -Verbose line gives start -> first output.
@@ -83,22 +113,28 @@ foreach (`$i in 0..$Runs) { Enter-DaytonaTerminal -Id '$($sb.Id)' -Verbose 4>> '
         & tmux -L $socket send-keys -t bench Enter
         while (-not (Test-Path $done) -or @(Get-Content $done).Count -le $i) { Start-Sleep -Milliseconds 50 }
         # Interleaved: one bare .NET run after each cmdlet run.
-        if ($i -gt 0) { $raw.Add([BenchRawPty]::FirstByteMs($toolbox, $emu.ApiKey, "bench-raw-$($rawIds++)")) }
+        if ($i -gt 0) {
+            $raw.Add([BenchRawPty]::FirstByteMs($toolbox, $emu.ApiKey, "bench-raw-$($rawIds++)"))
+            $sshRuns.Add([BenchSshPty]::FirstByteMs($sshConfig))
+        }
     }
     $ours = @(Select-String -Path $verbose -Pattern 'First terminal output (\d+) ms' | ForEach-Object { [double]$_.Matches[0].Groups[1].Value } | Select-Object -Skip 1)
 
     $env:BENCH_API_URL = $emu.ApiUrl; $env:BENCH_API_KEY = $emu.ApiKey; $env:BENCH_SANDBOX_ID = $sb.Id; $env:BENCH_RUNS = $Runs + 1
     $sdk = @((& node (Join-Path $PSScriptRoot 'sdk-pty.mjs')) -split ' ' | ForEach-Object { [double]$_ } | Select-Object -Skip 1)
 
-    $m = [pscustomobject]@{ DaytonaPS = Median $ours; Sdk = Median $sdk; RawDotNet = Median $raw.ToArray() }
+    $m = [pscustomobject]@{ DaytonaPS = Median $ours; Sdk = Median $sdk; RawDotNet = Median $raw.ToArray(); Ssh = Median $sshRuns.ToArray() }
     "Enter-DaytonaTerminal start -> first prompt byte, medians of $Runs runs (after 1 warm-up):"
     "  DaytonaPS (cmdlet in tmux):        {0,7:0.0} ms   runs: {1}" -f $m.DaytonaPS, ($ours -join ' ')
     "  TypeScript SDK createPty:          {0,7:0.0} ms   runs: {1}" -f $m.Sdk, ($sdk -join ' ')
     "  bare .NET HttpClient + WebSocket:  {0,7:0.0} ms   runs: {1}" -f $m.RawDotNet, (($raw | ForEach-Object { $_.ToString('0.0') }) -join ' ')
-    "  ratio DaytonaPS / SDK: {0:0.00}x; DaytonaPS / bare .NET: {1:0.00}x" -f ($m.DaytonaPS / $m.Sdk), ($m.DaytonaPS / $m.RawDotNet)
+    "  ssh -tt by hand (minted token):    {0,7:0.0} ms   runs: {1}" -f $m.Ssh, (($sshRuns | ForEach-Object { $_.ToString('0.0') }) -join ' ')
+    "  ratio DaytonaPS / SDK: {0:0.00}x; DaytonaPS / bare .NET: {1:0.00}x; DaytonaPS / ssh by hand: {2:0.00}x" -f ($m.DaytonaPS / $m.Sdk), ($m.DaytonaPS / $m.RawDotNet), ($m.DaytonaPS / $m.Ssh)
+    "load average: $((Get-Content /proc/loadavg) -split ' ' | Select-Object -First 3)"
 }
 finally {
     & tmux -L $socket kill-server 2>$null
+    if ($access) { $access | Revoke-DaytonaSshAccess -Confirm:$false -ErrorAction SilentlyContinue }
     if ($sb) { $sb | Remove-DaytonaSandbox -Force -ErrorAction SilentlyContinue }
     $emu | Stop-TestEmulator
     Remove-Item -Recurse -Force $work -ErrorAction SilentlyContinue

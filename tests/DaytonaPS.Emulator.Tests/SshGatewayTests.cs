@@ -9,7 +9,10 @@ namespace DaytonaPS.Emulator.Tests;
 /// <summary>The emulator's SSH gateway (Node.js ssh2 sidecar) driven by the system OpenSSH client.</summary>
 public sealed class SshGatewayTests(ToolboxServerFixture fx) : IClassFixture<ToolboxServerFixture>
 {
-    private async Task<(string Token, int Port, string Command)> MintAsync(string id, string? expiresInMinutes = null)
+    private Task<(string Token, int Port, string Command)> MintAsync(string id, string? expiresInMinutes = null) => MintAsync(fx, id, expiresInMinutes);
+
+    /// <summary>POST /sandbox/{id}/ssh-access: the token, the gateway's port and the sshCommand.</summary>
+    internal static async Task<(string Token, int Port, string Command)> MintAsync(ToolboxServerFixture fx, string id, string? expiresInMinutes = null)
     {
         using var response = await fx.Http.PostAsync($"api/sandbox/{id}/ssh-access" + (expiresInMinutes is null ? "" : "?expiresInMinutes=" + expiresInMinutes), null);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());

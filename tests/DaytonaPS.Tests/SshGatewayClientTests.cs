@@ -166,6 +166,41 @@ public sealed class SshGatewayClientTests : IDisposable
         Assert.DoesNotContain(token!, stdout + stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SftpAndScpWithATokenFromNewDaytonaSshAccess_CopyBothWays_AndARevokedTokenIsRefused()
+    {
+        var name = NewSandbox();
+        var access = Assert.Single(ModuleHost.Run(_emu.Connect() + $"New-DaytonaSshAccess -Id {name} -AsPlainText -Confirm:$false").AssertNoErrors().Output);
+        var token = (string)access.Properties["PlainToken"].Value;
+        // The token goes into an ssh config file (User), never onto a command line, as about_DaytonaPS shows.
+        var config = Path.Combine(_tmp, "sandbox.ssh_config");
+        await File.WriteAllTextAsync(config,
+            $"Host sandbox\n  HostName {access.Properties["Host"].Value}\n  Port {access.Properties["Port"].Value}\n  User {token}\n" +
+            "  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n  BatchMode yes\n");
+        var payload = Path.Combine(_tmp, "payload.bin");
+        await File.WriteAllBytesAsync(payload, System.Security.Cryptography.RandomNumberGenerator.GetBytes(1024 * 1024 + 3));
+        string Sha(string file) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(file)));
+
+        var up = await SystemSsh.RunToolAsync("scp", null, "-F", config, payload, "sandbox:payload.bin");
+        Assert.True(up.ExitCode == 0, up.Stderr);
+        var down = await SystemSsh.RunToolAsync("scp", null, "-F", config, "sandbox:/home/daytona/payload.bin", Path.Combine(_tmp, "via-scp.bin"));
+        Assert.True(down.ExitCode == 0, down.Stderr);
+        Assert.Equal(Sha(payload), Sha(Path.Combine(_tmp, "via-scp.bin")));
+        var sftp = await SystemSsh.RunToolAsync("sftp", $"get payload.bin {_tmp}/via-sftp.bin\n", "-F", config, "-b", "-", "sandbox");
+        Assert.True(sftp.ExitCode == 0, sftp.Stderr);
+        Assert.Equal(Sha(payload), Sha(Path.Combine(_tmp, "via-sftp.bin")));
+
+        ModuleHost.Run(_emu.Connect() + "$access | Revoke-DaytonaSshAccess -Confirm:$false", new Dictionary<string, object> { ["access"] = access }).AssertNoErrors();
+        Assert.Empty(Sandbox(name).Tokens);
+        var refused = await SystemSsh.RunToolAsync("sftp", $"get payload.bin {_tmp}/refused.bin\n", "-F", config, "-b", "-", "sandbox");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("Permission denied", refused.Stderr);
+        Assert.False(File.Exists(Path.Combine(_tmp, "refused.bin")));
+        var refusedScp = await SystemSsh.RunToolAsync("scp", null, "-F", config, payload, "sandbox:again.bin");
+        Assert.NotEqual(0, refusedScp.ExitCode);
+        Assert.Contains("Permission denied", refusedScp.Stderr);
+    }
+
     private static async Task<string> PsAsync()
     {
         var psi = new ProcessStartInfo("ps", "-eww -o args") { RedirectStandardOutput = true };
@@ -282,5 +317,21 @@ internal static class SystemSsh
         try { await ssh.WaitForExitAsync(cts.Token); }
         catch (OperationCanceledException) { ssh.Kill(true); throw new TimeoutException("ssh did not end"); }
         return (ssh.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>An OpenSSH tool (scp, sftp, ssh) with these arguments and stdin; 90 s at most.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunToolAsync(string tool, string? stdin, params string[] args)
+    {
+        var psi = new ProcessStartInfo(tool) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null) await process.StandardInput.WriteAsync(stdin);
+        process.StandardInput.Close();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        try { await process.WaitForExitAsync(cts.Token); }
+        catch (OperationCanceledException) { process.Kill(true); throw new TimeoutException($"{tool} did not end: " + await stderr); }
+        return (process.ExitCode, await stdout, await stderr);
     }
 }

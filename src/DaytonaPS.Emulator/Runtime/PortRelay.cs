@@ -26,22 +26,26 @@ namespace DaytonaPS.Emulator.Runtime;
 public static class PortRelay
 {
     /// <summary>
-    /// bash RELAY PORT: connects to localhost:PORT (IPv4 and IPv6, as Daytona's daemon dials
-    /// "localhost"), prints one byte once connected, then copies stdin to the socket in the
+    /// bash RELAY PORT HOST: connects to HOST:PORT (localhost by default: IPv4 and IPv6, as Daytona's
+    /// daemon dials "localhost"; the SSH gateway's forwards may name 127.0.0.1 or ::1), prints one byte once connected, then copies stdin to the socket in the
     /// background and the socket to stdout in the foreground (exec, so that only the copier holds
     /// stdout and the emulator sees EOF as soon as the service closes). The background copier's
     /// stdin is named explicitly: bash would give an async command /dev/null otherwise.
     /// </summary>
-    private const string RelayScript = "exec 3<>\"/dev/tcp/localhost/$1\" 2>/dev/null || exit 1; printf c; cat <&0 >&3 & exec cat <&3";
+    private const string RelayScript = "exec 3<>\"/dev/tcp/$2/$1\" 2>/dev/null || exit 1; printf c; cat <&0 >&3 & exec cat <&3";
 
     private static readonly KeyValuePair<string, string>[] Environment = [new("PATH", "/usr/bin:/bin"), new("LANG", "C.UTF-8")];
 
-    /// <summary>A duplex stream to localhost:port inside the sandbox.</summary>
+    /// <summary>The loopback names a relay may dial: the sandbox's own loopback, nothing else.</summary>
+    public static bool IsLoopbackName(string host) => host is "localhost" or "127.0.0.1" or "::1";
+
+    /// <summary>A duplex stream to host:port inside the sandbox (host: one of <see cref="IsLoopbackName"/>).</summary>
     /// <exception cref="IOException">Nothing listens there (or the sandbox runs nothing).</exception>
-    public static async Task<Stream> ConnectAsync(ISandboxContainer container, int port, CancellationToken cancellationToken)
+    public static async Task<Stream> ConnectAsync(ISandboxContainer container, int port, CancellationToken cancellationToken, string host = "localhost")
     {
         if (!container.RunsCommands) throw new IOException("this emulator runs no sandbox processes (--runtime none)");
-        var exec = container.Exec(new ExecSpec("/", Environment, ["/bin/bash", "-c", RelayScript, "bash", port.ToString(CultureInfo.InvariantCulture)]));
+        if (!IsLoopbackName(host)) throw new ArgumentException("only the sandbox's own loopback can be reached", nameof(host));
+        var exec = container.Exec(new ExecSpec("/", Environment, ["/bin/bash", "-c", RelayScript, "bash", port.ToString(CultureInfo.InvariantCulture), host]));
         var stream = new RelayStream(exec);
         try
         {

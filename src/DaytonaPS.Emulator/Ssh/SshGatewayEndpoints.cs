@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using DaytonaPS.Emulator.Api;
 using DaytonaPS.Emulator.Infrastructure;
+using DaytonaPS.Emulator.Runtime;
 using DaytonaPS.Emulator.Toolbox;
 
 namespace DaytonaPS.Emulator.Ssh;
@@ -11,15 +12,18 @@ namespace DaytonaPS.Emulator.Ssh;
 /// <summary>
 /// The two loopback routes only the SSH gateway sidecar uses (see <see cref="SshGatewayProcess"/>),
 /// both refused without its per-run secret: POST /_ssh-gateway/auth checks an access token, and
-/// the /_ssh-gateway/channel WebSocket runs one SSH session channel (shell or exec, with or
-/// without a PTY) in the token's sandbox.
+/// the /_ssh-gateway/channel WebSocket runs one SSH channel in the token's sandbox: a session
+/// (shell or exec, with or without a PTY, or the sftp subsystem) or a direct-tcpip forward (-L).
 /// </summary>
 /// <remarks>
 /// Channel protocol: the sidecar first sends a text message
-/// {"mode":"shell"|"exec","command":"...","pty":{"term","cols","rows"}|null}; then binary frames
-/// 0x00+bytes are stdin; text {"type":"eof"}, {"type":"resize","cols","rows"}. The emulator sends
-/// binary 0x01+bytes (stdout) and 0x02+bytes (stderr), then text {"type":"exit","code":N}, or
-/// {"type":"error","message":"..."} when the sandbox cannot take the channel.
+/// {"mode":"shell"|"exec"|"sftp"|"tcpip","command":"...","pty":{"term","cols","rows"}|null,
+/// "host":"...","port":N}; then binary frames 0x00+bytes are stdin (for tcpip: to the service);
+/// text {"type":"eof"}, {"type":"resize","cols","rows"}. The emulator sends binary 0x01+bytes
+/// (stdout, or from the service) and 0x02+bytes (stderr), then text {"type":"exit","code":N}, or
+/// {"type":"error","message":"..."} when the sandbox cannot take the channel. A tcpip channel is
+/// answered first with {"type":"open"} once the service accepted the connection (the sidecar
+/// confirms the SSH channel only then), and ends with the WebSocket's close.
 /// </remarks>
 internal static class SshGatewayEndpoints
 {
@@ -30,7 +34,21 @@ internal static class SshGatewayEndpoints
 
     private sealed record PtyRequest(string? Term, int Cols, int Rows);
 
-    private sealed record ChannelRequest(string? Mode, string? Command, PtyRequest? Pty);
+    private sealed record ChannelRequest(string? Mode, string? Command, PtyRequest? Pty, string? Host, int Port);
+
+    /// <summary>
+    /// Where the sandbox's sftp-server may be (the sandbox has the host's /usr read-only): Debian and
+    /// Ubuntu (openssh-sftp-server), Fedora/RHEL, Arch, Alpine. The first that exists is exec'd.
+    /// </summary>
+    internal static readonly string[] SftpServerPaths =
+        ["/usr/lib/openssh/sftp-server", "/usr/libexec/openssh/sftp-server", "/usr/lib/ssh/sftp-server", "/usr/libexec/sftp-server"];
+
+    /// <summary>
+    /// sh -c SCRIPT sh DIR PATHS...: moves to DIR (the home directory, where sshd starts a subsystem;
+    /// relative sftp paths resolve there), then execs the first sftp-server there is, or says none is installed.
+    /// </summary>
+    private const string SftpLauncher = "cd -- \"$1\" 2>/dev/null || cd /; shift; for p in \"$@\"; do if [ -x \"$p\" ]; then exec \"$p\"; fi; done; " +
+        "echo 'sftp-server is not installed in this sandbox (on a Debian emulator host: apt-get install openssh-sftp-server)' >&2; exit 127";
 
     private sealed record ControlMessage(string? Type, int Cols, int Rows);
 
@@ -97,7 +115,11 @@ internal static class SshGatewayEndpoints
                 return;
             }
             sandbox.Touch();
-            if (request.Pty is { } pty && OperatingSystem.IsLinux())
+            if (request.Mode == "tcpip")
+                await RunForwardAsync(sandbox, request, messages, Send, Control, cancel);
+            else if (request.Mode == "sftp")
+                await RunSftpAsync(sandbox, messages, Send, Control);
+            else if (request.Pty is { } pty && OperatingSystem.IsLinux())
                 await RunOnTerminalAsync(sandbox, request, pty, messages, Send, Control);
             else
                 await RunOnPipesAsync(sandbox, request, messages, Send, Control);
@@ -148,7 +170,7 @@ internal static class SshGatewayEndpoints
     private static async Task RunOnPipesAsync(SandboxRecord sandbox, ChannelRequest request,
         IAsyncEnumerator<(WebSocketMessageType Type, byte[] Data)> messages, Action<byte, byte[]> send, Action<object> control)
     {
-        if (!sandbox.Runtime.Container.RunsCommands) throw Runtime.NoneRuntime.Unavailable();
+        if (!sandbox.Runtime.Container.RunsCommands) throw NoneRuntime.Unavailable();
         string[] bashArgs = request.Mode == "exec" ? ["-c", request.Command ?? ""] : ["-l"];
         var environment = ToolboxEndpoints.CommandEnvironment(sandbox);
         using var process = sandbox.Runtime.Start(SandboxPaths.WorkDir, environment, bashArgs);
@@ -170,6 +192,96 @@ internal static class SshGatewayEndpoints
         });
         await process.WaitForOutputAsync(OutputGrace);
         control(new { type = "exit", code = process.ExitCode });
+    }
+
+    /// <summary>
+    /// The sftp subsystem: the sandbox's own sftp-server, run as the sandbox user inside its
+    /// isolation with stdin/stdout as the channel (what sshd does for "Subsystem sftp"), so every
+    /// file access is the sandbox's. No login shell: its start-up files must not write into the
+    /// protocol stream.
+    /// </summary>
+    private static async Task RunSftpAsync(SandboxRecord sandbox,
+        IAsyncEnumerator<(WebSocketMessageType Type, byte[] Data)> messages, Action<byte, byte[]> send, Action<object> control)
+    {
+        if (!sandbox.Runtime.Container.RunsCommands) throw NoneRuntime.Unavailable();
+        using var process = sandbox.Runtime.StartDirect(ToolboxEndpoints.CommandEnvironment(sandbox), ["/bin/sh", "-c", SftpLauncher, "sh", SandboxPaths.HomeDir, .. SftpServerPaths]);
+        var stdout = PumpAsync(process.StandardOutput, data => send(Stdout, data));
+        var stderr = PumpAsync(process.StandardError, data => send(Stderr, data));
+        var stdin = process.StandardInput;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                while (await messages.MoveNextAsync())
+                {
+                    var (type, data) = messages.Current;
+                    if (type == WebSocketMessageType.Binary && data.Length > 1 && data[0] == Stdin) { await stdin.WriteAsync(data.AsMemory(1)); await stdin.FlushAsync(); }
+                    else if (type == WebSocketMessageType.Text && JsonSerializer.Deserialize<ControlMessage>(data, JsonDefaults.Options) is { Type: "eof" }) break;
+                }
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or WebSocketException or JsonException) { }
+            // EOF (or the client gone): sftp-server ends when its stdin does.
+            try { stdin.Dispose(); } catch (IOException) { }
+        });
+        await Task.WhenAll(stdout, stderr, process.Exited);
+        control(new { type = "exit", code = process.ExitCode });
+    }
+
+    /// <summary>
+    /// A direct-tcpip channel (ssh -L): a connection to a port on the sandbox's own loopback, made
+    /// from inside the sandbox (<see cref="PortRelay"/>, as previews are). Any other destination is
+    /// refused: the emulator's sandboxes have only a loopback network, and the gateway must never
+    /// become a way to reach the emulator's host.
+    /// </summary>
+    private static async Task RunForwardAsync(SandboxRecord sandbox, ChannelRequest request,
+        IAsyncEnumerator<(WebSocketMessageType Type, byte[] Data)> messages, Action<byte, byte[]> send, Action<object> control, CancellationToken cancel)
+    {
+        var host = request.Host ?? "";
+        if (!PortRelay.IsLoopbackName(host) || request.Port is < 1 or > 65535)
+        {
+            control(new { type = "error", message = $"forwarding to {host}:{request.Port} refused: only localhost ports inside the sandbox can be forwarded" });
+            return;
+        }
+        Stream connection;
+        try { connection = await PortRelay.ConnectAsync(sandbox.Runtime.Container, request.Port, cancel, host); }
+        catch (IOException e)
+        {
+            control(new { type = "error", message = e.Message });
+            return;
+        }
+        await using (connection)
+        {
+            control(new { type = "open" });
+            var fromService = PumpAsync(connection, data => send(Stdout, data));
+            var toService = Task.Run(async () =>
+            {
+                try
+                {
+                    while (await messages.MoveNextAsync())
+                    {
+                        var (type, data) = messages.Current;
+                        if (type == WebSocketMessageType.Binary && data.Length > 1 && data[0] == Stdin) { await connection.WriteAsync(data.AsMemory(1), cancel); await connection.FlushAsync(cancel); }
+                        // A client's EOF is not passed on: the relay cannot half-close its socket, and
+                        // the service's answer still comes; the channel's close ends the connection.
+                    }
+                }
+                catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or WebSocketException) { }
+            });
+            // Either side ending ends the forward: the service closed, or the client closed the channel.
+            await Task.WhenAny(fromService, toService);
+        }
+    }
+
+    /// <summary>Copies a stream's chunks to a sink until it ends (or fails).</summary>
+    private static async Task PumpAsync(Stream stream, Action<byte[]> sink)
+    {
+        var buffer = new byte[32 * 1024];
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer)) > 0) sink(buffer[..read]);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException) { }
     }
 
     /// <summary>Whole messages from the sidecar until it closes.</summary>

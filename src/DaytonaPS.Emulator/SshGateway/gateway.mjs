@@ -1,7 +1,8 @@
 // The DaytonaPS emulator's SSH gateway (started by the emulator: Ssh/SshGatewayProcess.cs).
 // ssh <token>@127.0.0.1 -p PORT: the user name is an SSH access token, checked by the emulator;
-// no password or key. Each session channel (shell or exec, with or without a PTY) is bridged to
-// the emulator over a loopback WebSocket (Ssh/SshGatewayEndpoints.cs describes the protocol).
+// no password or key. Each channel (a session's shell or exec, with or without a PTY, its sftp
+// subsystem, or a -L forward's direct-tcpip) is bridged to the emulator over a loopback WebSocket
+// (Ssh/SshGatewayEndpoints.cs describes the protocol); the emulator runs it inside the sandbox.
 // Everything comes from the environment, never argv: the per-run secret both routes require,
 // the emulator's URL, the port, and the host key file (created on first use).
 import fs from 'node:fs';
@@ -52,10 +53,15 @@ async function authenticate(token) {
 
 const STDIN = 0, STDOUT = 1, STDERR = 2;
 
-/** Runs one channel in the sandbox: request = {mode, command, pty}; session events resize it. */
-function bridge(channel, sandboxId, request, session) {
+/** A channel WebSocket to the emulator for the sandbox. */
+function connect(sandboxId) {
   const url = `${emulator.replace(/^http/, 'ws')}/_ssh-gateway/channel?sandbox=${encodeURIComponent(sandboxId)}`;
-  const ws = new WebSocket(url, { headers: { 'X-Daytona-Gateway-Secret': secret } });
+  return new WebSocket(url, { headers: { 'X-Daytona-Gateway-Secret': secret } });
+}
+
+/** Runs one session channel in the sandbox: request = {mode, command, pty}; session events resize it. */
+function bridge(channel, sandboxId, request, session) {
+  const ws = connect(sandboxId);
   let ended = false;
   const finish = (code) => {
     if (ended) return;
@@ -94,6 +100,42 @@ function bridge(channel, sandboxId, request, session) {
   });
 }
 
+/**
+ * A direct-tcpip channel (ssh -L): the emulator connects to the port inside the sandbox first; the
+ * SSH channel is confirmed only once that connection is open and refused otherwise (OpenSSH then
+ * reports "open failed: connect failed"). Destinations other than the sandbox's loopback are refused
+ * here and again by the emulator.
+ */
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1']);
+function forward(accept, reject, sandboxId, info) {
+  if (!LOOPBACK.has(info.destIP) || !(info.destPort >= 1 && info.destPort <= 65535)) return reject();
+  const ws = connect(sandboxId);
+  let channel = null;
+  const close = () => {
+    if (channel) channel.end();
+    else reject();
+  };
+  ws.on('open', () => ws.send(JSON.stringify({ mode: 'tcpip', host: info.destIP, port: info.destPort })));
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) {
+      if (channel && data[0] === STDOUT) channel.write(data.subarray(1));
+      return;
+    }
+    const message = JSON.parse(data.toString('utf8'));
+    if (message.type === 'open' && !channel) {
+      channel = accept();
+      channel.on('data', (chunk) => ws.readyState === WebSocket.OPEN && ws.send(Buffer.concat([Buffer.from([STDIN]), chunk])));
+      channel.on('end', () => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ type: 'eof' })));
+      channel.on('close', () => ws.close());
+      channel.on('error', () => ws.close());
+    } else if (message.type === 'error') {
+      ws.close();
+    }
+  });
+  ws.on('close', close);
+  ws.on('error', close);
+}
+
 const server = new Server({ hostKeys: [hostKey()], ident: 'DaytonaEmulatorGateway' }, (client) => {
   let sandboxId = null;
   client.on('error', () => {});
@@ -126,10 +168,14 @@ const server = new Server({ hostKeys: [hostKey()], ident: 'DaytonaEmulatorGatewa
       session.on('env', (accept) => accept?.());
       session.on('shell', (accept) => bridge(accept(), sandboxId, { mode: 'shell', pty: state.pty }, state));
       session.on('exec', (accept, _reject, info) => bridge(accept(), sandboxId, { mode: 'exec', command: info.command, pty: state.pty }, state));
-      session.on('subsystem', (_accept, reject) => reject?.());
-      session.on('sftp', (_accept, reject) => reject?.());
+      // sftp (and scp, which OpenSSH 9 runs over sftp): no 'sftp' listener, so ssh2 hands the
+      // subsystem over as a raw channel, bridged to the sandbox's own sftp-server.
+      session.on('subsystem', (accept, reject, info) => {
+        if (info.name === 'sftp') bridge(accept(), sandboxId, { mode: 'sftp' }, state);
+        else reject?.();
+      });
     });
-    client.on('tcpip', (_accept, reject) => reject());
+    client.on('tcpip', (accept, reject, info) => forward(accept, reject, sandboxId, info));
     client.on('request', (_accept, reject) => reject?.());
   });
 });

@@ -101,12 +101,20 @@ public sealed class SandboxRuntime
     /// Starts a session's long-lived shell (<see cref="SessionShell"/>) in the sandbox with the same
     /// clean environment plus env; it reads its commands from stdin. Stop and delete end it.
     /// </summary>
-    internal IExecHandle StartShell(IEnumerable<KeyValuePair<string, string>> env)
+    internal IExecHandle StartShell(IEnumerable<KeyValuePair<string, string>> env) =>
+        StartDirect(env, ["/bin/bash", "-c", SessionShell.Launcher]);
+
+    /// <summary>
+    /// Starts argv in the sandbox (in "/": argv changes directory itself) with the same clean environment plus env, its
+    /// three pipes as they are (no wrapper, no end marker: for byte streams such as the SSH
+    /// gateway's sftp subsystem). Stop and delete end it.
+    /// </summary>
+    internal IExecHandle StartDirect(IEnumerable<KeyValuePair<string, string>> env, IReadOnlyList<string> argv)
     {
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in BaseEnvironment()) environment[k] = v;
         foreach (var (k, v) in env) environment[k] = v;
-        var handle = Container.Exec(new ExecSpec(SandboxPaths.WorkDir, environment.ToList(), ["/bin/bash", "-c", SessionShell.Launcher]));
+        var handle = Container.Exec(new ExecSpec(SandboxPaths.WorkDir, environment.ToList(), argv));
         _shells[handle.Id] = handle;
         _ = handle.Exited.ContinueWith(_ => _shells.TryRemove(handle.Id, out IExecHandle? _), TaskScheduler.Default);
         return handle;
