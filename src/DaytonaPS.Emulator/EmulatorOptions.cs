@@ -36,6 +36,9 @@ public sealed class EmulatorOptions
                                    linux (namespaces via bubblewrap or util-linux unshare), none (no commands),
                                    docker (not implemented yet)
           --linux-launcher TOOL    auto (default: bubblewrap if it works, else unshare), bwrap or unshare
+          --seccomp on|off         the seccomp filter on every sandbox process (default on: kernel modules,
+                                   kexec, reboot, bpf, perf_event_open, keyrings, io_uring, file handles...
+                                   fail with EPERM)
           --pids-limit N           processes per sandbox where the emulator enforces limits (root, cgroups;
                            default 4096; 0 = no limit)
           --sandbox-host-uid N     host uid (and gid) sandbox users run as when the emulator is root
@@ -172,7 +175,7 @@ public sealed class EmulatorOptions
                 case "--no-sandboxing": o.NoSandboxing = true; break;
                 case "--no-ssh": o.NoSsh = true; break;
                 case "--ssh-port": o.SshPort = IntValue() is var sshPort and >= 0 and <= 65535 ? sshPort : throw new ArgumentException("--ssh-port must be 0..65535"); break;
-                case "--runtime" or "--linux-launcher" or "--sandbox-host-uid": o.ParseRuntimeOption(name, Value()); break;
+                case "--runtime" or "--linux-launcher" or "--sandbox-host-uid" or "--seccomp": o.ParseRuntimeOption(name, Value()); break;
                 case "-h": case "--help": o.ShowHelp = true; break;
                 default: throw new ArgumentException($"unknown option '{name}'.");
             }
@@ -212,6 +215,9 @@ public sealed class EmulatorOptions
     /// <summary>--linux-launcher: auto, bwrap or unshare.</summary>
     public string LinuxLauncher { get; set; } = "auto";
 
+    /// <summary>--seccomp on|off: the seccomp filter on every sandbox process (Runtime/SandboxSeccomp.cs); on by default.</summary>
+    public bool Seccomp { get; set; } = true;
+
     /// <summary>--pids-limit: processes per sandbox (pids.max) where limits are enforced; 0 = none.</summary>
     public int PidsLimit { get; set; } = 4096;
 
@@ -237,6 +243,14 @@ public sealed class EmulatorOptions
                 if (!LinuxLaunchers.Contains(value, StringComparer.OrdinalIgnoreCase))
                     throw new ArgumentException($"unknown launcher '{value}'; use {string.Join(", ", LinuxLaunchers)}.");
                 LinuxLauncher = value.ToLowerInvariant();
+                break;
+            case "--seccomp":
+                Seccomp = value.ToLowerInvariant() switch
+                {
+                    "on" => true,
+                    "off" => false,
+                    _ => throw new ArgumentException($"--seccomp needs on or off, not '{value}'."),
+                };
                 break;
             case "--sandbox-host-uid":
                 if (!uint.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var uid) || uid == 0 || uid == uint.MaxValue)

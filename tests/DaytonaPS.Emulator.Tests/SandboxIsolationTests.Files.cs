@@ -24,7 +24,7 @@ public abstract partial class SandboxIsolationTests<TFixture>
         while time.time() < end:
             swaps += 1
             if swaps % 100 == 0:
-                # Replaced whole, never truncated in place: the kill at the end may land mid-write.
+                # Atomically: the test kills this script at any moment and then reads the count.
                 with open("/tmp/swap-count.new", "w") as f: f.write(str(swaps))
                 os.replace("/tmp/swap-count.new", "/tmp/swap-count")
             try:
@@ -118,5 +118,114 @@ public abstract partial class SandboxIsolationTests<TFixture>
         }
         using (var write = await Fx.Http.PostAsync(Fx.Toolbox(a, "files/upload?path=/tmp/bdir/planted"), new StringContent("x")))
             Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(bFile)!, "planted")));
+    }
+
+    /// <summary>
+    /// python3 EXCHANGE DIR TARGET: DIR/d is a real directory and DIR/l a symlink to TARGET; one
+    /// renameat2(RENAME_EXCHANGE) after another swaps the two names atomically, so d is always one
+    /// of them, about half the time each (the fastest race a sandbox can run).
+    /// </summary>
+    private const string ExchangeScript = """
+        import ctypes, os, sys, time
+        libc = ctypes.CDLL(None, use_errno=True)
+        base, target = sys.argv[1], sys.argv[2]
+        os.chdir(base)
+        os.rename("real", "d")
+        os.symlink(target, "l")
+        end, swaps = time.time() + 120, 0
+        while time.time() < end:
+            for _ in range(1000):
+                libc.renameat2(-100, b"d", -100, b"l", 2)
+            swaps += 1000
+            with open("/tmp/swap-count.new", "w") as f: f.write(str(swaps))
+            os.replace("/tmp/swap-count.new", "/tmp/swap-count")
+        """;
+
+    /// <summary>
+    /// Starts ExchangeScript in a over /tmp/race (real/ holding "own" files, swapped with a symlink
+    /// to the host path of b's /workspace/race, which holds SECRET in a file named SECRET), then
+    /// calls request until it has run 300 times and the race has made 10,000 swaps (bounded).
+    /// </summary>
+    private async Task<int> RaceAsync(string a, string b, string secret, Func<int, Task> request)
+    {
+        await Fx.ExecAsync(b, $"mkdir -p /workspace/race/sub && echo {secret} > /workspace/race/{secret} && echo {secret} > /workspace/race/sub/f");
+        var targetOfB = Path.Combine(Fx.HostRootOf(b), "workspace", "race");
+        Assert.True(File.Exists(Path.Combine(targetOfB, secret)));
+        using (var up = await Fx.Http.PostAsync(Fx.Toolbox(a, "files/upload?path=/tmp/exchange.py"), new StringContent(ExchangeScript)))
+            Assert.True(up.IsSuccessStatusCode);
+        var (code, _) = await Fx.ExecAsync(a, $"mkdir -p /tmp/race/real/sub && echo own > /tmp/race/real/own && echo own > /tmp/race/real/sub/f && (nohup python3 /tmp/exchange.py /tmp/race {targetOfB} >/tmp/swap.log 2>&1 & echo $! > /tmp/swap.pid)");
+        Assert.Equal(0, code);
+        var swapCountOnHost = Path.Combine(Fx.HostRootOf(a), "tmp", "swap-count");
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (SwapsSoFar(swapCountOnHost) == 0 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        for (var i = 0; i < 300 || (SwapsSoFar(swapCountOnHost) < 10_000 && DateTime.UtcNow < deadline); i++) await request(i);
+        var (_, swaps) = await Fx.ExecAsync(a, "kill $(cat /tmp/swap.pid); cat /tmp/swap-count");
+        var (_, swapLog) = await Fx.ExecAsync(a, "cat /tmp/swap.log; ls -la /tmp/race");
+        Assert.True(int.TryParse(swaps.Trim(), out var count) && count >= 10_000, $"swaps: {swaps} {swapLog}");
+        return count;
+    }
+
+    [Fact]
+    public async Task FileSearchIsNotRedirectedOutOfTheSandboxByASymlinkSwap()
+    {
+        var a = await Fx.CreateSandboxAsync();
+        var b = await Fx.CreateSandboxAsync();
+        var secret = "secret-of-b-" + Guid.NewGuid().ToString("N");
+        var found = 0;
+        await RaceAsync(a, b, secret, async i =>
+        {
+            // From the racing folder itself and from its parent: both must list a's files only.
+            var path = i % 2 == 0 ? "/tmp/race/d" : "/tmp/race";
+            using var search = await Fx.Http.GetAsync(Fx.Toolbox(a, $"files/search?path={path}&pattern=*"));
+            var body = await search.Content.ReadAsStringAsync();
+            Assert.DoesNotContain(secret, body);
+            if (body.Contains("/own\"", StringComparison.Ordinal)) found++;
+        });
+        Assert.True(found > 0, "no search met the folder as a real one");
+    }
+
+    [Fact]
+    public async Task FileFindIsNotRedirectedOutOfTheSandboxByASymlinkSwap()
+    {
+        var a = await Fx.CreateSandboxAsync();
+        var b = await Fx.CreateSandboxAsync();
+        var secret = "secret-of-b-" + Guid.NewGuid().ToString("N");
+        var found = 0;
+        await RaceAsync(a, b, secret, async i =>
+        {
+            var path = i % 2 == 0 ? "/tmp/race/d" : "/tmp/race";
+            // A pattern every file of both trees holds: "e" (own, secret-of-b-...).
+            using var find = await Fx.Http.GetAsync(Fx.Toolbox(a, $"files/find?path={path}&pattern=" + (i % 4 < 2 ? "e" : "own")));
+            var body = await find.Content.ReadAsStringAsync();
+            Assert.DoesNotContain(secret, body);
+            if (body.Contains("\"own\"", StringComparison.Ordinal)) found++;
+        });
+        Assert.True(found > 0, "no find met the folder as a real one");
+    }
+
+    [Fact]
+    public async Task OwnerNamesAreLookedUpInTheSandboxsOwnPasswdNotThroughASymlinkToTheHost()
+    {
+        var a = await Fx.CreateSandboxAsync();
+        var b = await Fx.CreateSandboxAsync();
+        // b's passwd and group name uid/gid 1000 (the one id that maps) "bonly"; a's are symlinks to
+        // b's files by their host paths. Followed on the host, "bonly" would be found and the chown
+        // would work; inside a, those paths do not exist, so there is no such user.
+        await Fx.ExecAsync(b, "echo bonly:x:1000:1000::/home/daytona:/bin/bash >> /etc/passwd; echo bonly:x:1000: >> /etc/group");
+        var etcOfB = Path.Combine(Fx.HostRootOf(b), "etc");
+        Assert.Contains("bonly:x:1000", await File.ReadAllTextAsync(Path.Combine(etcOfB, "passwd")));
+        var (code, _) = await Fx.ExecAsync(a, $"echo x > /tmp/owned && ln -sf {etcOfB}/passwd /etc/passwd && ln -sf {etcOfB}/group /etc/group && ! test -e /etc/passwd");
+        Assert.Equal(0, code);
+        foreach (var query in new[] { "owner=bonly", "group=bonly" })
+        {
+            using var chown = await Fx.Http.PostAsync(Fx.Toolbox(a, "files/permissions?path=/tmp/owned&" + query), null);
+            var body = await chown.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.BadRequest, chown.StatusCode);
+            Assert.Contains("unknown user or group: bonly", body);
+        }
+        // With a's own passwd back, its own names work (the lookup itself is not broken).
+        await Fx.ExecAsync(a, "rm /etc/passwd /etc/group; echo daytona:x:1000:1000::/home/daytona:/bin/bash > /etc/passwd; echo daytona:x:1000: > /etc/group");
+        using (var own = await Fx.Http.PostAsync(Fx.Toolbox(a, "files/permissions?path=/tmp/owned&owner=daytona&group=daytona"), null))
+            Assert.Equal(HttpStatusCode.OK, own.StatusCode);
     }
 }

@@ -15,14 +15,15 @@ internal sealed class HostProcessExec : IExecHandle
     }
 
     /// <summary>Starts fileName with args and exactly environment, its three pipes redirected.</summary>
-    public static HostProcessExec Start(string fileName, IEnumerable<string> args, IEnumerable<KeyValuePair<string, string>> environment) =>
-        new(Launch(fileName, args, environment));
+    public static HostProcessExec Start(string fileName, IEnumerable<string> args, IEnumerable<KeyValuePair<string, string>> environment, SandboxSeccomp? seccomp = null) =>
+        new(Launch(fileName, args, environment, seccomp));
 
     /// <summary>
     /// The one way the emulator starts a launcher on the host: exactly <paramref name="environment"/>
-    /// (nothing of the emulator's own, e.g. LD_PRELOAD, reaches it) and stdin/stdout/stderr redirected.
+    /// (nothing of the emulator's own, e.g. LD_PRELOAD, reaches it) and stdin/stdout/stderr redirected;
+    /// started on the seccomp launcher thread when there is a filter, so it runs under it.
     /// </summary>
-    internal static Process Launch(string fileName, IEnumerable<string> args, IEnumerable<KeyValuePair<string, string>> environment)
+    internal static Process Launch(string fileName, IEnumerable<string> args, IEnumerable<KeyValuePair<string, string>> environment, SandboxSeccomp? seccomp = null)
     {
         var psi = new ProcessStartInfo(fileName)
         {
@@ -34,6 +35,7 @@ internal sealed class HostProcessExec : IExecHandle
         psi.Environment.Clear();
         foreach (var (k, v) in environment) psi.Environment[k] = v;
         foreach (var a in args) psi.ArgumentList.Add(a);
+        if (seccomp is not null && OperatingSystem.IsLinux()) return seccomp.Start(psi);
         return Process.Start(psi) ?? throw new InvalidOperationException($"{fileName} did not start");
     }
 

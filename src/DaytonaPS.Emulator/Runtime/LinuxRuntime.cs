@@ -89,6 +89,9 @@ public sealed class LinuxRuntime : IRuntimeBackend
 
     public ISandboxContainer Create(SandboxSpec spec) => new LinuxSandbox(this, spec);
 
+    /// <summary>The seccomp filter every sandbox process runs under (its launcher thread), or null where there is none.</summary>
+    internal SandboxSeccomp? Seccomp { get; private set; }
+
     /// <summary>Per-sandbox cpu/memory/process limits, or null where they cannot be enforced (not root).</summary>
     internal SandboxCgroups? Cgroups { get; private set; }
 
@@ -137,9 +140,22 @@ public sealed class LinuxRuntime : IRuntimeBackend
             var notes = problems.Select(p => "not used: " + p).ToList();
             if (tools.Ip is null && Posix.Tool("perl") is null && kind == LauncherKind.Unshare) notes.Add("neither iproute2's ip nor perl is installed: sandboxes' loopback stays down (no 127.0.0.1 inside)");
             var runtime = new LinuxRuntime(kind, tools, uid, gid, root, options.Runtime, notes);
+            string? noSeccomp = null;
+            if (options.Seccomp) runtime.Seccomp = SandboxSeccomp.Get(out noSeccomp);
             var why = runtime.Probe(probeDir);
+            if (why is not null && runtime.Seccomp is not null)
+            {
+                // The launchers failed under the filter (a kernel or security module that refuses
+                // something of theirs): say so, and try this launcher once more without it.
+                noSeccomp = $"a test sandbox failed under the filter ({why})";
+                runtime.Seccomp = null;
+                why = runtime.Probe(probeDir);
+            }
             if (why is null)
             {
+                notes.Add(runtime.Seccomp?.Describe() ?? (options.Seccomp
+                    ? "seccomp: not applied: " + noSeccomp
+                    : "seccomp: off (--seccomp off): sandbox processes may make every system call their privileges allow"));
                 runtime.Cgroups = SandboxCgroups.Detect(options.PidsLimit, out var noLimits);
                 notes.Add(runtime.Cgroups?.Describe() ?? noLimits);
                 return runtime;

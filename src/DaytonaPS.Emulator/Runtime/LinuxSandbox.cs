@@ -178,11 +178,11 @@ internal sealed partial class LinuxSandbox : ISandboxContainer
         return (tools.Nsenter, args, envFile);
     }
 
-    private static HostProcessExec StartLaunch(string file, List<string> launchArgs, string envFile)
+    private HostProcessExec StartLaunch(string file, List<string> launchArgs, string envFile)
     {
         try
         {
-            var exec = HostProcessExec.Start(file, launchArgs, LauncherEnvironment);
+            var exec = HostProcessExec.Start(file, launchArgs, LauncherEnvironment, _runtime.Seccomp);
             _ = exec.Exited.ContinueWith(_ => TryDelete(envFile), TaskScheduler.Default);
             return exec;
         }
@@ -209,7 +209,7 @@ internal sealed partial class LinuxSandbox : ISandboxContainer
             Prepare();
             var (file, args) = _runtime.Launcher == LinuxRuntime.LauncherKind.Bwrap ? BwrapInit() : UnshareInit();
             var env = LauncherEnvironment.Append(new("SUPERVISOR", SandboxInit.SupervisorScript));
-            try { _init = SandboxInit.Start(file, args, env); }
+            try { _init = SandboxInit.Start(file, args, env, _runtime.Seccomp); }
             finally { TryDelete(Path.Combine(_spec.ControlDirectory, "bwrap-args")); } // read by now; it names host paths
             return _init;
         }

@@ -210,13 +210,32 @@ public static class FileEndpoints
         {
             // Names are the sandbox's (its /etc/passwd and /etc/group); ids map to the host's.
             var ids = Ids(http);
-            var etc = Paths(http).MapLexical("/etc") ?? "/etc";
-            var uid = string.IsNullOrEmpty(owner) ? uint.MaxValue : HostId(Native.LookupId(owner, group: false, etc), ids.UidToHost, owner);
-            var gid = string.IsNullOrEmpty(group) ? uint.MaxValue : HostId(Native.LookupId(group, group: true, etc), ids.GidToHost, group);
+            var uid = string.IsNullOrEmpty(owner) ? uint.MaxValue : HostId(LookupId(http, owner, group: false), ids.UidToHost, owner);
+            var gid = string.IsNullOrEmpty(group) ? uint.MaxValue : HostId(LookupId(http, group, group: true), ids.GidToHost, group);
             var error = Native.Chown(hostPath, uid, gid);
             if (error is not null) throw ToolboxException.Forbidden(error);
         }
         return Results.Ok();
+    }
+
+    /// <summary>
+    /// A user or group by number, or by name from the sandbox's own /etc/passwd or /etc/group,
+    /// read inside its tree (a sandbox that makes its passwd a symlink to a host file gets its own
+    /// path resolved as it sees it, never the host's file).
+    /// </summary>
+    private static uint? LookupId(HttpContext http, string name, bool group)
+    {
+        if (uint.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var id)) return id;
+        try
+        {
+            var file = Paths(http).Resolve(group ? "/etc/group" : "/etc/passwd");
+            using var reader = new StreamReader(RootedFiles.OpenRead(file), new UTF8Encoding(false));
+            return Native.LookupId(name, reader);
+        }
+        catch (Exception e) when (e is ToolboxException or IOException or UnauthorizedAccessException)
+        {
+            return null; // no such file in the sandbox: only numbers
+        }
     }
 
     private static uint HostId(uint? sandboxId, Func<uint, uint?> toHost, string name)
@@ -288,28 +307,48 @@ public static class FileEndpoints
     /// Everything below root (root itself when it is a file), not following symlinks, in the
     /// daemon's order (Go's filepath.Walk: depth first, each folder's entries sorted by name).
     /// </summary>
+    /// <remarks>
+    /// Each folder is listed through a descriptor of its own, opened inside the sandbox's tree
+    /// (<see cref="RootedFiles.OpenDirectory"/>, then <see cref="RootedFiles.Subdirectory"/>, which
+    /// never follows a symlink): a folder that a sandbox process swaps for a symlink during the walk
+    /// (to the host's /etc, another sandbox's tree) ends the walk there instead of listing the
+    /// host's names. The host paths returned are lexical (the tree root plus the sandbox path);
+    /// whatever reads them resolves them inside the tree again (<see cref="RootedFiles.Below"/>).
+    /// </remarks>
     private static IEnumerable<(string HostPath, string ApiPath)> Walk(HttpContext http, SandboxPaths.Resolved root, bool filesOnly)
     {
         if (File.Exists(root.HostPath)) return [(root.HostPath, root.ApiPath)];
         if (!Directory.Exists(root.HostPath)) throw ToolboxException.NotFound($"directory not found: {root.ApiPath}");
-        return WalkSorted(root.HostPath, root.ApiPath == "/" ? "" : root.ApiPath, filesOnly);
+        return WalkPinned(root, filesOnly);
     }
 
-    private static IEnumerable<(string HostPath, string ApiPath)> WalkSorted(string hostDir, string apiDir, bool filesOnly)
+    private static IEnumerable<(string HostPath, string ApiPath)> WalkPinned(SandboxPaths.Resolved root, bool filesOnly)
+    {
+        RootedFiles.Pinned pinned;
+        try { pinned = RootedFiles.OpenDirectory(root); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { yield break; }
+        using (pinned)
+        {
+            foreach (var entry in WalkSorted(pinned, root.HostPath, root.ApiPath == "/" ? "" : root.ApiPath, filesOnly)) yield return entry;
+        }
+    }
+
+    private static IEnumerable<(string HostPath, string ApiPath)> WalkSorted(RootedFiles.Pinned dir, string hostDir, string apiDir, bool filesOnly)
     {
         var options = new EnumerationOptions { IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
         FileSystemInfo[] entries;
-        try { entries = new DirectoryInfo(hostDir).GetFileSystemInfos("*", options); }
+        try { entries = new DirectoryInfo(dir.Directory).GetFileSystemInfos("*", options); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { yield break; }
         foreach (var entry in entries.OrderBy(e => e.Name, StringComparer.Ordinal))
         {
             var apiPath = apiDir + "/" + entry.Name;
+            var hostPath = hostDir + "/" + entry.Name;
             var isDir = entry is DirectoryInfo;
-            if (!isDir || !filesOnly) yield return (entry.FullName, apiPath);
-            if (isDir)
-            {
-                foreach (var child in WalkSorted(entry.FullName, apiPath, filesOnly)) yield return child;
-            }
+            if (!isDir || !filesOnly) yield return (hostPath, apiPath);
+            if (!isDir) continue;
+            using var sub = RootedFiles.Subdirectory(dir, entry.Name); // null: not a directory (any more)
+            if (sub is null) continue;
+            foreach (var child in WalkSorted(sub, hostPath, apiPath, filesOnly)) yield return child;
         }
     }
 

@@ -115,19 +115,14 @@ internal static class Native
         }
     }
 
-    /// <summary>A user or group given by name (looked up in /etc/passwd or /etc/group) or number.</summary>
-    public static uint? LookupId(string value, bool group, string etc = "/etc")
+    /// <summary>The id of name in a passwd- or group-format file (NAME:x:ID:...), or null.</summary>
+    public static uint? LookupId(string name, TextReader file)
     {
-        if (uint.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var id)) return id;
-        try
+        while (file.ReadLine() is { } line)
         {
-            foreach (var line in File.ReadLines(Path.Combine(etc, group ? "group" : "passwd")))
-            {
-                var fields = line.Split(':');
-                if (fields.Length > 2 && fields[0] == value && uint.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out id)) return id;
-            }
+            var fields = line.Split(':');
+            if (fields.Length > 2 && fields[0] == name && uint.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out var id)) return id;
         }
-        catch (IOException) { }
         return null;
     }
 }

@@ -49,9 +49,9 @@ internal sealed class SandboxInit : IDisposable
     }
 
     /// <summary>Starts the launcher (whose command ends in the supervisor) and waits until it is ready.</summary>
-    public static SandboxInit Start(string fileName, IEnumerable<string> args, IEnumerable<KeyValuePair<string, string>> environment)
+    public static SandboxInit Start(string fileName, IEnumerable<string> args, IEnumerable<KeyValuePair<string, string>> environment, Runtime.SandboxSeccomp? seccomp = null)
     {
-        var launcher = Runtime.HostProcessExec.Launch(fileName, args, environment);
+        var launcher = Runtime.HostProcessExec.Launch(fileName, args, environment, seccomp);
         try
         {
             // A blocking read on a thread of its own: an async read's completion needs a thread-pool
