@@ -47,7 +47,24 @@ public abstract class ChildEmulatorFixture : IAsyncLifetime, IEmulatorTarget
     public HttpClient Http { get; private set; } = null!;
     public int EmulatorProcessId => _process!.Id;
     public string DataDir { get; private set; } = "";
-    public string Stderr { get; private set; } = "";
+    private readonly System.Text.StringBuilder _stderr = new();
+
+    /// <summary>
+    /// What the child has written to stderr so far. Read live: stderr is read on another thread, so
+    /// a line the child wrote before its URL line on stdout can arrive here after that line.
+    /// </summary>
+    public string Stderr
+    {
+        get { lock (_stderr) return _stderr.ToString(); }
+    }
+
+    /// <summary>Waits (at most 10 s) until stderr holds <paramref name="text"/>; returns stderr as it then is.</summary>
+    public async Task<string> StderrContainingAsync(string text)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!Stderr.Contains(text, StringComparison.Ordinal) && DateTime.UtcNow < deadline) await Task.Delay(50);
+        return Stderr;
+    }
     public static bool TestsRunAsRoot => Environment.UserName == "root";
 
     public string HostRootOf(string id) => Path.Combine(DataDir, "sandboxes", id);
@@ -82,11 +99,9 @@ public abstract class ChildEmulatorFixture : IAsyncLifetime, IEmulatorTarget
         psi.Environment.Remove("DAYTONA_EMULATOR_API_KEY");
         foreach (var (k, v) in ExtraEnvironment) psi.Environment[k] = v;
         _process = Process.Start(psi)!;
-        var stderr = new System.Text.StringBuilder();
-        _process.ErrorDataReceived += (_, e) => { lock (stderr) stderr.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { lock (_stderr) _stderr.AppendLine(e.Data); };
         _process.BeginErrorReadLine();
         var line = await _process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(90));
-        lock (stderr) Stderr = stderr.ToString();
         Assert.True(line is not null && line.EndsWith("/api", StringComparison.Ordinal), $"the child emulator did not start: {line} {Stderr}");
         Http = new HttpClient { BaseAddress = new Uri(line[..^"/api".Length] + "/"), Timeout = TimeSpan.FromMinutes(5) };
         Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);

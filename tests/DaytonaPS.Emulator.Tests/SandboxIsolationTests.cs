@@ -321,6 +321,6 @@ public sealed class IsolationUnprivilegedUnshareTests(UnprivilegedUnshareEmulato
         var info = await Fx.Http.GetFromJsonAsync<JsonElement>("_emulator/runtime");
         Assert.Equal("linux", info.GetProperty("runtime").GetString());
         Assert.Equal("unshare", info.GetProperty("launcher").GetString());
-        Assert.Contains("DAYTONA_EMULATOR_NO_BWRAP", Fx.Stderr);
+        Assert.Contains("DAYTONA_EMULATOR_NO_BWRAP", await Fx.StderrContainingAsync("DAYTONA_EMULATOR_NO_BWRAP"));
     }
 }
